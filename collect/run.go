@@ -182,7 +182,12 @@ func (r *runner) collect(ctx, gctx context.Context, u Unit, sources []Source) er
 }
 
 // gapFor records err as a gap of u, or returns it when it must stop the run.
+// Once another unit has failed the run, nothing more is recorded: the
+// bundle will not be sealed.
 func (r *runner) gapFor(ctx context.Context, u Unit, err error) error {
+	if ctx.Err() == nil && errors.Is(err, context.Canceled) {
+		return err
+	}
 	cause, ok := GapCause(ctx, err)
 	if !ok {
 		return err
