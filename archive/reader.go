@@ -1,0 +1,194 @@
+package archive
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/klauspost/compress/zstd"
+	"github.com/sigstore/sigstore/pkg/signature"
+
+	"github.com/custodyhq/custody/archive/hashing"
+	"github.com/custodyhq/custody/schemas"
+)
+
+// Limits of what a reader loads into memory.
+const (
+	MaxManifestSize  = 1 << 30 // manifest.json
+	MaxSignatureSize = 1 << 30 // manifest.sigstore.json
+	MaxCustodySize   = 64 << 20
+)
+
+// Reader reads a bundle. Open checks the manifest's format version and
+// form, not the bundle's integrity: run verify.Verify for that.
+type Reader struct {
+	tree        *Tree
+	m           *Manifest
+	manifestSHA string
+}
+
+// Open opens a bundle directory or its .tar.
+func Open(path string) (*Reader, error) {
+	t, err := OpenTree(path)
+	if err != nil {
+		return nil, err
+	}
+	b, err := t.ReadAll(ManifestName, MaxManifestSize)
+	if err != nil {
+		t.Close()
+		return nil, err
+	}
+	m, err := ParseManifest(b)
+	if err != nil {
+		t.Close()
+		return nil, fmt.Errorf("archive: open %s: %w", path, err)
+	}
+	return &Reader{tree: t, m: m, manifestSHA: hashing.Bytes(b)}, nil
+}
+
+// Close releases the bundle.
+func (r *Reader) Close() error { return r.tree.Close() }
+
+// Manifest is the bundle's parsed manifest.json.
+func (r *Reader) Manifest() *Manifest { return r.m }
+
+// ManifestSHA256 is the hex sha256 of manifest.json as read.
+func (r *Reader) ManifestSHA256() string { return r.manifestSHA }
+
+// Tree is the bundle's file tree.
+func (r *Reader) Tree() *Tree { return r.tree }
+
+// Custody reads and checks custody.jsonl (see CheckCustody).
+func (r *Reader) Custody(sealKey signature.Verifier) (links []CustodyLink, head string, err error) {
+	b, err := r.tree.ReadAll(CustodyName, MaxCustodySize)
+	if err != nil {
+		return nil, "", err
+	}
+	return CheckCustody(b, r.manifestSHA, sealKey)
+}
+
+// Scan calls fn with every record batch of a table, partition by partition
+// in manifest order. The record is valid only during the call.
+func (r *Reader) Scan(ctx context.Context, table string, fn func(p Partition, rec arrow.RecordBatch) error) error {
+	for _, f := range r.m.Files {
+		if f.Table != table || f.Partition == nil {
+			continue
+		}
+		if err := r.scanFile(ctx, f, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ScanRows is Scan decoded into row structs (see schemas.DecodeRows).
+func (r *Reader) ScanRows(ctx context.Context, table string, fn func(p Partition, m schemas.Meta, row schemas.Row) error) error {
+	return r.Scan(ctx, table, func(p Partition, rec arrow.RecordBatch) error {
+		return schemas.DecodeRows(table, rec, func(m schemas.Meta, row schemas.Row) error { return fn(p, m, row) })
+	})
+}
+
+func (r *Reader) scanFile(ctx context.Context, f File, fn func(Partition, arrow.RecordBatch) error) error {
+	of, err := r.tree.Open(f.Path)
+	if err != nil {
+		return err
+	}
+	defer of.Close()
+	pf, err := OpenParquet(of)
+	if err != nil {
+		return fmt.Errorf("archive: %s: %w", f.Path, err)
+	}
+	defer pf.Close()
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 8192}, memory.DefaultAllocator)
+	if err != nil {
+		return fmt.Errorf("archive: %s: %w", f.Path, err)
+	}
+	rr, err := fr.GetRecordReader(ctx, nil, nil)
+	if err != nil {
+		return fmt.Errorf("archive: %s: %w", f.Path, err)
+	}
+	defer rr.Release()
+	for rr.Next() {
+		if err := fn(*f.Partition, rr.RecordBatch()); err != nil {
+			return err
+		}
+	}
+	if err := rr.Err(); err != nil && err != io.EOF {
+		return fmt.Errorf("archive: %s: %w", f.Path, err)
+	}
+	return nil
+}
+
+// OpenParquet opens a Parquet file of a tree.
+func OpenParquet(f *OpenFile) (*file.Reader, error) {
+	return file.NewParquetReader(f)
+}
+
+// NewDecoder makes a zstd decoder for blobs: one goroutine, memory bounded.
+func NewDecoder() (*zstd.Decoder, error) {
+	return zstd.NewReader(nil,
+		zstd.WithDecoderConcurrency(1),
+		zstd.WithDecoderLowmem(true),
+		zstd.WithDecoderMaxWindow(64<<20),
+		zstd.WithDecoderMaxMemory(1<<40))
+}
+
+// OpenBlob returns a blob's raw content. The reader fails at EOF if the
+// content does not match its address or its recorded size, and never
+// yields more than the recorded size.
+func (r *Reader) OpenBlob(raw string) (io.ReadCloser, error) {
+	var bf *File
+	for i := range r.m.Files {
+		if r.m.Files[i].RawSHA256 == raw {
+			bf = &r.m.Files[i]
+			break
+		}
+	}
+	if bf == nil {
+		return nil, fmt.Errorf("archive: no blob %s", raw)
+	}
+	of, err := r.tree.Open(bf.Path)
+	if err != nil {
+		return nil, err
+	}
+	dec, err := NewDecoder()
+	if err != nil {
+		of.Close()
+		return nil, err
+	}
+	if err := dec.Reset(of); err != nil {
+		of.Close()
+		dec.Close()
+		return nil, err
+	}
+	return &blobReader{of: of, dec: dec, h: hashing.NewReader(io.LimitReader(dec, bf.RawSize+1)), want: *bf}, nil
+}
+
+type blobReader struct {
+	of   *OpenFile
+	dec  *zstd.Decoder
+	h    *hashing.Reader
+	want File
+}
+
+func (b *blobReader) Read(p []byte) (int, error) {
+	n, err := b.h.Read(p)
+	if b.h.Size() > b.want.RawSize {
+		return n, fmt.Errorf("archive: blob %s: longer than its recorded %d bytes", b.want.RawSHA256, b.want.RawSize)
+	}
+	if err == io.EOF {
+		if b.h.Size() != b.want.RawSize || b.h.Sum() != b.want.RawSHA256 {
+			return n, fmt.Errorf("archive: blob %s: content does not match its address", b.want.RawSHA256)
+		}
+	}
+	return n, err
+}
+
+func (b *blobReader) Close() error {
+	b.dec.Close()
+	return b.of.Close()
+}

@@ -1,0 +1,220 @@
+package archive
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/custodyhq/custody/archive/hashing"
+	"github.com/custodyhq/custody/archive/internal/durable"
+	"github.com/custodyhq/custody/schemas"
+)
+
+// pendingRow is one row on its way to its partition's goroutine.
+type pendingRow struct {
+	meta schemas.Meta
+	row  schemas.Row
+}
+
+// partWriter owns the Parquet files of one (table, account, region). Only
+// its goroutine touches its fields until the queue is closed and drained.
+type partWriter struct {
+	w     *Writer
+	key   partKey
+	dir   string // relative to the bundle root
+	ch    chan pendingRow
+	files []File
+	rows  int64
+	err   error
+
+	next     int // number of the next part file
+	tmp      *os.File
+	bw       *bufio.Writer
+	hw       *hashing.Writer
+	fw       *pqarrow.FileWriter
+	fileRows int64
+	rgRows   int64
+	rgBytes  int64
+}
+
+// PartitionValue escapes a partition value for a hive directory name: bytes
+// outside [A-Za-z0-9._-] become %XX, and the empty value is
+// __HIVE_DEFAULT_PARTITION__, so no value can name another directory.
+func PartitionValue(v string) string {
+	if v == "" {
+		return "__HIVE_DEFAULT_PARTITION__"
+	}
+	var b strings.Builder
+	onlyDots := strings.Trim(v, ".") == ""
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.' && !onlyDots {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
+}
+
+// PartitionDir is the directory of a table partition inside a bundle.
+func PartitionDir(table string, p Partition) string {
+	return path.Join("tables", table, "account="+PartitionValue(p.Account), "region="+PartitionValue(p.Region))
+}
+
+// startPartition makes the partition's directory and starts its goroutine.
+// The caller holds w.mu.
+func (w *Writer) startPartition(k partKey) (*partWriter, error) {
+	p := &partWriter{
+		w:   w,
+		key: k,
+		dir: PartitionDir(k.table, Partition{Account: k.account, Region: k.region}),
+		ch:  make(chan pendingRow, partitionQueue),
+	}
+	if err := w.mkdirLocked(filepath.FromSlash(p.dir)); err != nil {
+		return nil, err
+	}
+	b, err := schemas.NewBatch(memory.DefaultAllocator, k.table)
+	if err != nil {
+		return nil, err
+	}
+	w.wg.Add(1)
+	go p.run(b)
+	return p, nil
+}
+
+func (p *partWriter) run(b *schemas.Batch) {
+	defer p.w.wg.Done()
+	defer b.Release()
+	for r := range p.ch {
+		if p.err != nil {
+			continue // drain, so senders never block on a failed partition
+		}
+		if err := b.Append(r.meta, r.row); err != nil {
+			p.fail(err)
+			continue
+		}
+		if b.Len() >= batchRows || b.Bytes() >= batchBytes || p.fileRows+int64(b.Len()) >= p.w.o.RowsPerFile {
+			p.fail(p.flush(b))
+		}
+	}
+	if p.err == nil {
+		p.fail(p.flush(b))
+	}
+	if p.err == nil {
+		p.fail(p.closeFile())
+	}
+	if p.err != nil && p.tmp != nil {
+		p.tmp.Close()
+		os.Remove(p.tmp.Name())
+	}
+}
+
+func (p *partWriter) fail(err error) {
+	if err == nil || p.err != nil {
+		return
+	}
+	p.err = fmt.Errorf("archive: table %s account=%s region=%s: %w", p.key.table, p.key.account, p.key.region, err)
+	p.w.setErr(p.err)
+}
+
+// writerProps are the Parquet settings of every table file.
+func writerProps() *parquet.WriterProperties {
+	return parquet.NewWriterProperties(
+		parquet.WithCompression(compress.Codecs.Zstd),
+		parquet.WithRootRepetition(parquet.Repetitions.Required),
+		parquet.WithStats(true),
+		parquet.WithMaxRowGroupLength(rowGroupRows),
+		parquet.WithDictionaryDefault(true),
+		parquet.WithCreatedBy(defaultToolName),
+	)
+}
+
+// flush writes the batch's pending rows to the current part file, opening
+// one if needed and starting new row groups and files at their bounds.
+func (p *partWriter) flush(b *schemas.Batch) error {
+	if b.Len() == 0 {
+		return nil
+	}
+	n, size := int64(b.Len()), b.Bytes()
+	rec := b.NewRecord()
+	defer rec.Release()
+	if p.fw == nil {
+		if err := p.openFile(b); err != nil {
+			return err
+		}
+	}
+	if p.rgRows > 0 && (p.rgRows+n > rowGroupRows || p.rgBytes+size > rowGroupBytes) {
+		if err := p.fw.NewBufferedRowGroupChecked(); err != nil {
+			return err
+		}
+		p.rgRows, p.rgBytes = 0, 0
+	}
+	if err := p.fw.WriteBuffered(rec); err != nil {
+		return err
+	}
+	p.rgRows += n
+	p.rgBytes += size
+	p.fileRows += n
+	p.rows += n
+	if p.fileRows >= p.w.o.RowsPerFile {
+		return p.closeFile()
+	}
+	return nil
+}
+
+func (p *partWriter) openFile(b *schemas.Batch) error {
+	f, err := os.CreateTemp(filepath.Join(p.w.root, filepath.FromSlash(p.dir)), ".part-*.tmp")
+	if err != nil {
+		return err
+	}
+	p.tmp = f
+	p.bw = bufio.NewWriterSize(f, 1<<20)
+	p.hw = hashing.NewWriter(p.bw)
+	fw, err := pqarrow.NewFileWriter(b.Schema(), p.hw, writerProps(), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	if err != nil {
+		return err
+	}
+	p.fw = fw
+	p.fileRows, p.rgRows, p.rgBytes = 0, 0, 0
+	return nil
+}
+
+// closeFile finishes the current part file: footer, flush, fsync, rename.
+// Its digest and size come from the bytes as they were written.
+func (p *partWriter) closeFile() error {
+	if p.fw == nil {
+		return nil
+	}
+	if err := p.fw.Close(); err != nil {
+		return err
+	}
+	p.fw = nil
+	if err := p.bw.Flush(); err != nil {
+		return err
+	}
+	name := path.Join(p.dir, fmt.Sprintf("part-%d.parquet", p.next))
+	p.next++
+	if err := durable.Commit(p.tmp, filepath.Join(p.w.root, filepath.FromSlash(name))); err != nil {
+		p.tmp = nil
+		return err
+	}
+	p.tmp = nil
+	p.files = append(p.files, File{
+		Path:      name,
+		SHA256:    p.hw.Sum(),
+		Size:      p.hw.Size(),
+		Table:     p.key.table,
+		Partition: &Partition{Account: p.key.account, Region: p.key.region},
+		Rows:      p.fileRows,
+	})
+	return nil
+}
