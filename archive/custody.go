@@ -50,6 +50,21 @@ var ErrCustodyChain = errors.New("custody chain")
 // MaxCustodyLine bounds one line of custody.jsonl.
 const MaxCustodyLine = 1 << 20
 
+// SignCustodyEntry returns one line of custody.jsonl (without its newline):
+// e, with the signer's key hint and public key filled in, in a DSSE
+// envelope signed by s.
+func SignCustodyEntry(s signature.Signer, e CustodyEntry) ([]byte, error) {
+	pub, err := s.PublicKey()
+	if err != nil {
+		return nil, fmt.Errorf("archive: custody entry: %w", err)
+	}
+	hint, err := KeyHint(pub)
+	if err != nil {
+		return nil, err
+	}
+	return signEntry(s, pub, hint, e)
+}
+
 func signEntry(s signature.Signer, pub crypto.PublicKey, hint string, e CustodyEntry) ([]byte, error) {
 	pem, err := cryptoutils.MarshalPublicKeyToPEM(pub)
 	if err != nil {

@@ -159,6 +159,19 @@ func verifyEnvelope(env *Envelope, v signature.Verifier, payloadType string) ([]
 	return payload, nil
 }
 
+// SignStatement returns manifest.sigstore.json for a statement, signed by s.
+func SignStatement(s signature.Signer, st *Statement) ([]byte, error) {
+	pub, err := s.PublicKey()
+	if err != nil {
+		return nil, fmt.Errorf("archive: sign: %w", err)
+	}
+	hint, err := KeyHint(pub)
+	if err != nil {
+		return nil, err
+	}
+	return signStatement(s, hint, st)
+}
+
 // signStatement returns manifest.sigstore.json for a statement.
 func signStatement(s signature.Signer, hint string, st *Statement) ([]byte, error) {
 	payload, err := json.Marshal(st)

@@ -7,8 +7,11 @@ package archivetest
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +20,7 @@ import (
 	"github.com/sigstore/sigstore/pkg/signature"
 
 	"github.com/custodyhq/custody/archive"
+	"github.com/custodyhq/custody/archive/hashing"
 	"github.com/custodyhq/custody/schemas"
 )
 
@@ -215,4 +219,45 @@ func Fixture(t testing.TB) string {
 	dir := filepath.Join(t.TempDir(), "bundle")
 	Build(t, dir, Options{})
 	return dir
+}
+
+// Reseal rewrites a sealed bundle directory's manifest after edit and signs
+// it again, with SHA256SUMS, the signature and a fresh custody entry 0 to
+// match: what a holder of the key could forge, or a faulty writer produce.
+// Tests use it to make bundles whose signature holds but whose content
+// does not.
+func Reseal(t testing.TB, dir string, signer signature.Signer, edit func(*archive.Manifest)) {
+	t.Helper()
+	r, err := archive.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := r.Manifest()
+	r.Close()
+	edit(m)
+	mb, err := m.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mf := archive.File{Path: archive.ManifestName, SHA256: hashing.Bytes(mb), Size: int64(len(mb))}
+	covered := append([]archive.File{mf}, m.Files...)
+	sort.Slice(covered, func(i, j int) bool { return covered[i].Path < covered[j].Path })
+	sums := archive.SumsFile(covered)
+	subjects := append(slices.Clone(covered), archive.File{Path: archive.SumsName, SHA256: hashing.Bytes(sums)})
+	sort.Slice(subjects, func(i, j int) bool { return subjects[i].Path < subjects[j].Path })
+	sig, err := archive.SignStatement(signer, archive.NewStatement(m, mf, subjects))
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, err := archive.SignCustodyEntry(signer, archive.CustodyEntry{Time: m.Sealed, Actor: m.Actor, Action: "sealed", ManifestSHA256: mf.SHA256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{
+		archive.ManifestName: mb, archive.SumsName: sums, archive.SignatureName: sig, archive.CustodyName: append(line, '\n'),
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -1,0 +1,236 @@
+package verify_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/custodyhq/custody/archive"
+	"github.com/custodyhq/custody/archive/archivetest"
+	"github.com/custodyhq/custody/verify"
+)
+
+func run(t *testing.T, path string, o verify.Options) *verify.Report {
+	t.Helper()
+	if o.Verifier == nil && !o.SkipSignature {
+		o.Verifier = archivetest.Verifier(t, "ed25519")
+	}
+	r, err := verify.Verify(context.Background(), path, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// expectOne asserts exactly one problem, of the given kind and path.
+func expectOne(t *testing.T, r *verify.Report, kind, path string) {
+	t.Helper()
+	if r.OK {
+		t.Fatalf("damaged bundle verified OK")
+	}
+	if len(r.Problems) != 1 || r.Problems[0].Kind != kind || (path != "" && r.Problems[0].Path != path) {
+		t.Fatalf("problems %v, want exactly one %q at %s", r.Problems, kind, path)
+	}
+}
+
+func mutate(t *testing.T, path string, f func([]byte) []byte) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, f(b), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func flip(b []byte) []byte {
+	b[len(b)/2] ^= 0x01
+	return b
+}
+
+// The fixture is built once; each case damages a copy.
+func fixtureCopy(t *testing.T, src string) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), "bundle")
+	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func TestFlipOneByteInEachFile(t *testing.T) {
+	src := archivetest.Fixture(t)
+	r, err := archive.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := r.Manifest().Files
+	r.Close()
+	for _, f := range files {
+		t.Run(f.Path, func(t *testing.T) {
+			dir := fixtureCopy(t, src)
+			mutate(t, filepath.Join(dir, f.Path), flip)
+			expectOne(t, run(t, dir, verify.Options{}), verify.KindSHA256Mismatch, f.Path)
+		})
+	}
+	for name, kind := range map[string]string{
+		archive.SumsName:      verify.KindSHA256Mismatch,
+		archive.SignatureName: verify.KindBadSignature,
+		archive.CustodyName:   verify.KindCustodyChain,
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := fixtureCopy(t, src)
+			mutate(t, filepath.Join(dir, name), flip)
+			expectOne(t, run(t, dir, verify.Options{}), kind, name)
+		})
+	}
+	t.Run(archive.ManifestName, func(t *testing.T) {
+		dir := fixtureCopy(t, src)
+		// A byte inside the case id: still valid JSON, no longer the signed manifest.
+		mutate(t, filepath.Join(dir, archive.ManifestName), func(b []byte) []byte {
+			return bytes.Replace(b, []byte("IR-2026-0001"), []byte("IR-2026-0002"), 1)
+		})
+		r := run(t, dir, verify.Options{})
+		if r.OK || r.Problems[0].Kind != verify.KindSHA256Mismatch || r.Problems[0].Path != archive.ManifestName {
+			t.Fatalf("problems %v, want a sha256 mismatch of the manifest first", r.Problems)
+		}
+	})
+}
+
+func TestDamage(t *testing.T) {
+	src := archivetest.Fixture(t)
+	const table = "tables/cloudtrail_events/account=111111111111/region=us-east-1/part-0.parquet"
+	blob := ""
+	r, err := archive.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range r.Manifest().Files {
+		if f.IsBlob() {
+			blob = f.Path
+			break
+		}
+	}
+	r.Close()
+
+	cases := []struct {
+		name   string
+		damage func(t *testing.T, dir string)
+		opts   verify.Options
+		kind   string
+		path   string
+	}{
+		{"truncate table", func(t *testing.T, dir string) {
+			mutate(t, filepath.Join(dir, table), func(b []byte) []byte { return b[:len(b)-10] })
+		}, verify.Options{}, verify.KindSizeMismatch, table},
+		{"truncate blob", func(t *testing.T, dir string) {
+			mutate(t, filepath.Join(dir, blob), func(b []byte) []byte { return b[:len(b)/2] })
+		}, verify.Options{}, verify.KindSizeMismatch, blob},
+		{"grow table", func(t *testing.T, dir string) {
+			mutate(t, filepath.Join(dir, table), func(b []byte) []byte { return append(b, 0) })
+		}, verify.Options{}, verify.KindSizeMismatch, table},
+		{"delete table", func(t *testing.T, dir string) {
+			os.Remove(filepath.Join(dir, table))
+		}, verify.Options{}, verify.KindMissingFile, table},
+		{"delete blob", func(t *testing.T, dir string) {
+			os.Remove(filepath.Join(dir, blob))
+		}, verify.Options{}, verify.KindMissingFile, blob},
+		{"delete custody", func(t *testing.T, dir string) {
+			os.Remove(filepath.Join(dir, archive.CustodyName))
+		}, verify.Options{}, verify.KindMissingFile, archive.CustodyName},
+		{"delete signature", func(t *testing.T, dir string) {
+			os.Remove(filepath.Join(dir, archive.SignatureName))
+		}, verify.Options{}, verify.KindMissingFile, archive.SignatureName},
+		{"unlisted file", func(t *testing.T, dir string) {
+			os.WriteFile(filepath.Join(dir, "tables", "cloudtrail_events", "extra.parquet"), []byte("x"), 0o644)
+		}, verify.Options{}, verify.KindUnlistedFile, "tables/cloudtrail_events/extra.parquet"},
+		{"symlink", func(t *testing.T, dir string) {
+			os.Symlink("/etc/passwd", filepath.Join(dir, "blobs", "passwd"))
+		}, verify.Options{}, verify.KindUnsafeEntry, "blobs/passwd"},
+		{"signature by another key", func(t *testing.T, dir string) {
+			b, err := os.ReadFile(filepath.Join(dir, archive.SignatureName))
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := archive.UnverifiedStatement(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sig, err := archive.SignStatement(archivetest.Signer(t, "ed25519-other"), st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			os.WriteFile(filepath.Join(dir, archive.SignatureName), sig, 0o644)
+		}, verify.Options{}, verify.KindBadSignature, archive.SignatureName},
+		{"no key", func(t *testing.T, dir string) {}, verify.Options{SkipSignature: false, Verifier: nil}, verify.KindNoKey, archive.SignatureName},
+		{"unknown version", func(t *testing.T, dir string) {
+			mutate(t, filepath.Join(dir, archive.ManifestName), func(b []byte) []byte {
+				return bytes.Replace(b, []byte(`"format_version": 1`), []byte(`"format_version": 2`), 1)
+			})
+		}, verify.Options{}, verify.KindUnknownVersion, archive.ManifestName},
+		{"row count", func(t *testing.T, dir string) {
+			archivetest.Reseal(t, dir, archivetest.Signer(t, "ed25519"), func(m *archive.Manifest) {
+				for i := range m.Files {
+					if m.Files[i].Path == table {
+						m.Files[i].Rows++
+					}
+				}
+				for i := range m.Tables {
+					if m.Tables[i].Name == "cloudtrail_events" {
+						m.Tables[i].Rows++
+					}
+				}
+			})
+		}, verify.Options{}, verify.KindRowCountMismatch, table},
+		{"blob content", func(t *testing.T, dir string) {
+			// A stored blob replaced by another valid zstd stream, its
+			// stored digest re-signed: the raw digest gives it away.
+			other := ""
+			archivetest.Reseal(t, dir, archivetest.Signer(t, "ed25519"), func(m *archive.Manifest) {
+				var src, dst *archive.File
+				for i := range m.Files {
+					if m.Files[i].IsBlob() {
+						if src == nil {
+							src = &m.Files[i]
+						} else if dst == nil {
+							dst = &m.Files[i]
+						}
+					}
+				}
+				b, err := os.ReadFile(filepath.Join(dir, src.Path))
+				if err != nil {
+					t.Fatal(err)
+				}
+				os.WriteFile(filepath.Join(dir, dst.Path), b, 0o644)
+				m.Blobs.StoredBytes += src.Size - dst.Size
+				dst.SHA256, dst.Size = src.SHA256, src.Size
+				other = dst.Path
+			})
+			blob = other
+		}, verify.Options{}, verify.KindBlobMismatch, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := fixtureCopy(t, src)
+			c.damage(t, dir)
+			o := c.opts
+			if c.name == "no key" {
+				r, err := verify.Verify(context.Background(), dir, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				expectOne(t, r, c.kind, c.path)
+				return
+			}
+			r := run(t, dir, o)
+			expectOne(t, r, c.kind, c.path)
+			if c.kind == verify.KindSizeMismatch && !strings.Contains(r.Problems[0].Detail, "bytes") {
+				t.Errorf("detail %q", r.Problems[0].Detail)
+			}
+		})
+	}
+}
