@@ -1,0 +1,439 @@
+// Package kbobjects preserves the S3 objects behind knowledge bases and
+// other data stores: every object version and delete marker under a
+// location, hashed and kept as a blob, with what S3 claimed about each
+// (ETag, checksum) beside it.
+package kbobjects
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+
+	"github.com/custodyhq/custody/collect"
+	"github.com/custodyhq/custody/schemas"
+)
+
+// Source is the name of this source in bundles.
+const Source = "s3.objects"
+
+// KindBucket is the kind of the bucket snapshot (versioning) recorded with
+// each location.
+const KindBucket = "aws.s3.bucket"
+
+// API is the part of the S3 client this source uses.
+type API interface {
+	s3.ListObjectVersionsAPIClient
+	GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	GetBucketVersioning(ctx context.Context, in *s3.GetBucketVersioningInput, opts ...func(*s3.Options)) (*s3.GetBucketVersioningOutput, error)
+	GetBucketLocation(ctx context.Context, in *s3.GetBucketLocationInput, opts ...func(*s3.Options)) (*s3.GetBucketLocationOutput, error)
+}
+
+// Location is a place in S3 whose objects are evidence, and what led to it.
+type Location struct {
+	Account string // the target account it is read from; "" = any
+	Region  string // the bucket's region; "" = ask S3 (GetBucketLocation)
+	Bucket  string
+	Prefix  string
+	LedBy   string // e.g. the ARN of the knowledge-base data source
+}
+
+// Mode says which object versions have their content preserved. Versions
+// not preserved are still listed, as rows with Skipped set.
+type Mode string
+
+const (
+	AllVersions Mode = "all-versions"
+	Latest      Mode = "latest"
+	None        Mode = "none"
+)
+
+// ParseMode accepts the modes' names; "" is AllVersions.
+func ParseMode(s string) (Mode, error) {
+	switch m := Mode(s); m {
+	case "":
+		return AllVersions, nil
+	case AllVersions, Latest, None:
+		return m, nil
+	}
+	return "", fmt.Errorf("kbobjects: objects mode %q: want none, latest or all-versions", s)
+}
+
+// Objects preserves the objects under the given locations, one unit per
+// bucket and prefix, so an interrupted run resumes location by location.
+type Objects struct {
+	Client    func(collect.Target) (API, error)
+	Locations []Location
+	Objects   Mode  // "" = AllVersions
+	MaxObject int64 // content larger than this is not preserved; 0 = no limit
+	PageSize  int32 // ListObjectVersions page; 0 = S3's default (1000)
+	Now       func() time.Time
+}
+
+var _ collect.Source = (*Objects)(nil)
+
+func (*Objects) Name() string { return Source }
+
+// unitID names a location's unit; it is stable across runs.
+func unitID(bucket, prefix string) string { return "s3://" + bucket + "/" + prefix }
+
+// Units lists one unit per distinct bucket and prefix of the target's
+// account that lies in the target's region.
+func (o *Objects) Units(ctx context.Context, t collect.Target) ([]collect.Unit, error) {
+	var api API
+	var units []collect.Unit
+	seen := map[string]bool{}
+	for _, l := range o.Locations {
+		if l.Account != "" && l.Account != t.Account {
+			continue
+		}
+		id := unitID(l.Bucket, l.Prefix)
+		if seen[id] {
+			continue
+		}
+		region := l.Region
+		if region == "" {
+			if api == nil {
+				var err error
+				if api, err = o.Client(t); err != nil {
+					return nil, err
+				}
+			}
+			out, err := api.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(l.Bucket)})
+			switch {
+			case err == nil:
+				region = bucketRegion(out.LocationConstraint)
+			case ctx.Err() != nil:
+				return nil, ctx.Err()
+			default:
+				// The bucket cannot be located from here: collect it from
+				// this target, where the refusal is recorded as a gap.
+				region = t.Region
+			}
+		}
+		if region != t.Region {
+			continue
+		}
+		seen[id] = true
+		units = append(units, collect.Unit{Source: Source, ID: id, Target: t})
+	}
+	return units, nil
+}
+
+// bucketRegion maps a LocationConstraint to a region name.
+func bucketRegion[S ~string](c S) string {
+	switch c {
+	case "":
+		return "us-east-1"
+	case "EU":
+		return "eu-west-1"
+	}
+	return string(c)
+}
+
+// location returns what the unit covers: its bucket, prefix, and
+// everything that led to it.
+func (o *Objects) location(u collect.Unit) (bucket, prefix, ledBy string, ok bool) {
+	var led []string
+	for _, l := range o.Locations {
+		if unitID(l.Bucket, l.Prefix) != u.ID || (l.Account != "" && l.Account != u.Target.Account) {
+			continue
+		}
+		bucket, prefix, ok = l.Bucket, l.Prefix, true
+		if l.LedBy != "" && !slices.Contains(led, l.LedBy) {
+			led = append(led, l.LedBy)
+		}
+	}
+	return bucket, prefix, strings.Join(led, ","), ok
+}
+
+func (o *Objects) now() time.Time {
+	if o.Now != nil {
+		return o.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (o *Objects) Collect(ctx context.Context, u collect.Unit, sink collect.Sink) error {
+	bucket, prefix, ledBy, ok := o.location(u)
+	if !ok {
+		return fmt.Errorf("kbobjects: unknown unit %q", u.ID)
+	}
+	mode, err := ParseMode(string(o.Objects))
+	if err != nil {
+		return err
+	}
+	api, err := o.Client(u.Target)
+	if err != nil {
+		return err
+	}
+	c := &collector{o: o, api: api, u: u, sink: sink, bucket: bucket, ledBy: ledBy, mode: mode}
+	if err := c.versioning(ctx); err != nil {
+		return err
+	}
+	return c.list(ctx, prefix)
+}
+
+// collector holds the state of one location's collection.
+type collector struct {
+	o      *Objects
+	api    API
+	u      collect.Unit
+	sink   collect.Sink
+	bucket string
+	ledBy  string
+	mode   Mode
+}
+
+// versioning records whether the bucket keeps versions: without it, what
+// was overwritten or deleted is gone, and that is evidence too.
+func (c *collector) versioning(ctx context.Context) error {
+	out, err := c.api.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(c.bucket)},
+		func(o *s3.Options) { o.APIOptions = append(o.APIOptions, collect.CaptureRawBody()) })
+	if err != nil {
+		return fmt.Errorf("kbobjects: get versioning of bucket %s: %w", c.bucket, err)
+	}
+	status := string(out.Status)
+	if status == "" {
+		status = "Unversioned"
+	}
+	norm := fmt.Sprintf(`{"versioning":%q,"mfa_delete":%q}`, string(out.Status), string(out.MFADelete))
+	at := c.o.now()
+	reqID, _ := awsmiddleware.GetRequestIDMetadata(out.ResultMetadata)
+	raw, _ := collect.RawBody(out.ResultMetadata)
+	arn := "arn:aws:s3:::" + c.bucket
+	row := &schemas.Resource{
+		Kind: KindBucket, ARN: arn, ID: c.bucket, Name: c.bucket, Status: status,
+		Normalized: norm, Raw: string(raw),
+		Operation: "GetBucketVersioning", RequestID: reqID, AcquiredAt: at,
+	}
+	return c.sink.Put(ctx, collect.Evidence{
+		Kind: KindBucket, Unit: c.u, ObjectID: arn, ObservedAt: at,
+		Provenance: schemas.Provenance{Service: "s3", Operation: "GetBucketVersioning", RequestID: reqID, Time: at},
+		Row:        row,
+	})
+}
+
+// list walks every version and delete marker under prefix. Keys are asked
+// for URL-encoded, so keys XML cannot carry arrive intact, and decoded
+// only when S3 says it encoded them.
+func (c *collector) list(ctx context.Context, prefix string) error {
+	in := &s3.ListObjectVersionsInput{Bucket: aws.String(c.bucket), Prefix: aws.String(prefix), EncodingType: "url"}
+	if c.o.PageSize > 0 {
+		in.MaxKeys = aws.Int32(c.o.PageSize)
+	}
+	for {
+		page, err := c.api.ListObjectVersions(ctx, in)
+		if err != nil {
+			return fmt.Errorf("kbobjects: list versions s3://%s/%s: %w", c.bucket, prefix, err)
+		}
+		reqID, _ := awsmiddleware.GetRequestIDMetadata(page.ResultMetadata)
+		enc := page.EncodingType == "url"
+		for _, v := range page.Versions {
+			key, err := decodeKey(aws.ToString(v.Key), enc)
+			if err != nil {
+				return fmt.Errorf("kbobjects: list versions s3://%s/%s: %w", c.bucket, prefix, err)
+			}
+			row := &schemas.Object{
+				Bucket: c.bucket, Key: key, VersionID: aws.ToString(v.VersionId),
+				IsLatest: aws.ToBool(v.IsLatest), Size: aws.ToInt64(v.Size), ETag: aws.ToString(v.ETag),
+				StorageClass: string(v.StorageClass), LastModified: aws.ToTime(v.LastModified).UTC(),
+				LedBy: c.ledBy,
+			}
+			if len(v.ChecksumAlgorithm) > 0 {
+				row.ChecksumAlgo = aws.String(string(v.ChecksumAlgorithm[0]))
+			}
+			if err := c.object(ctx, row, reqID); err != nil {
+				return err
+			}
+		}
+		for _, d := range page.DeleteMarkers {
+			key, err := decodeKey(aws.ToString(d.Key), enc)
+			if err != nil {
+				return fmt.Errorf("kbobjects: list versions s3://%s/%s: %w", c.bucket, prefix, err)
+			}
+			row := &schemas.Object{
+				Bucket: c.bucket, Key: key, VersionID: aws.ToString(d.VersionId),
+				IsLatest: aws.ToBool(d.IsLatest), DeleteMarker: true,
+				LastModified: aws.ToTime(d.LastModified).UTC(), LedBy: c.ledBy,
+			}
+			if err := c.put(ctx, row, "ListObjectVersions", reqID, nil); err != nil {
+				return err
+			}
+		}
+		if !aws.ToBool(page.IsTruncated) {
+			return nil
+		}
+		next, err := decodeKey(aws.ToString(page.NextKeyMarker), enc)
+		if err != nil {
+			return fmt.Errorf("kbobjects: list versions s3://%s/%s: next key marker: %w", c.bucket, prefix, err)
+		}
+		nextVersion := aws.ToString(page.NextVersionIdMarker)
+		if next == aws.ToString(in.KeyMarker) && nextVersion == aws.ToString(in.VersionIdMarker) {
+			return fmt.Errorf("kbobjects: list versions s3://%s/%s: S3 repeated the marker %q %q", c.bucket, prefix, next, nextVersion)
+		}
+		in.KeyMarker, in.VersionIdMarker = aws.String(next), aws.String(nextVersion)
+	}
+}
+
+// object preserves one version's content, or records why it was not.
+func (c *collector) object(ctx context.Context, row *schemas.Object, listReq string) error {
+	switch {
+	case c.mode == None:
+		return c.skip(ctx, row, "objects=none", listReq)
+	case c.mode == Latest && !row.IsLatest:
+		return c.skip(ctx, row, "objects=latest: not the latest version", listReq)
+	case c.o.MaxObject > 0 && row.Size > c.o.MaxObject:
+		return c.skip(ctx, row, fmt.Sprintf("size %d exceeds max-object-bytes %d", row.Size, c.o.MaxObject), listReq)
+	}
+	in := &s3.GetObjectInput{Bucket: aws.String(row.Bucket), Key: aws.String(row.Key), ChecksumMode: "ENABLED"}
+	if row.VersionID != "" && row.VersionID != "null" {
+		in.VersionId = aws.String(row.VersionID)
+	}
+	out, err := c.api.GetObject(ctx, in)
+	if err != nil {
+		var ae smithy.APIError
+		if ctx.Err() == nil && errors.As(err, &ae) {
+			return c.refused(ctx, row, ae.ErrorCode(), err, listReq)
+		}
+		return fmt.Errorf("kbobjects: get %s: %w", objectID(row), err)
+	}
+	defer out.Body.Close()
+	reqID, _ := awsmiddleware.GetRequestIDMetadata(out.ResultMetadata)
+	if algo, sum := checksumOf(out); sum != nil {
+		row.ChecksumAlgo, row.Checksum = algo, sum
+	}
+	if out.ETag != nil && row.ETag == "" {
+		row.ETag = aws.ToString(out.ETag)
+	}
+	body := &readErr{r: out.Body}
+	if c.o.MaxObject > 0 {
+		body.limit = c.o.MaxObject
+	}
+	err = c.put(ctx, row, "GetObject", reqID, body)
+	if err != nil && body.err != nil && ctx.Err() == nil {
+		// The content broke off or failed S3's checksum while it streamed:
+		// the sink stored nothing for it. Record the object as not preserved.
+		row.SHA256, row.BlobSHA256 = nil, nil
+		return c.refused(ctx, row, schemas.CauseUnreachable, body.err, reqID)
+	}
+	return err
+}
+
+// skip records a version whose content is deliberately not preserved.
+func (c *collector) skip(ctx context.Context, row *schemas.Object, why, reqID string) error {
+	row.Skipped = aws.String(why)
+	return c.put(ctx, row, "ListObjectVersions", reqID, nil)
+}
+
+// refused records a version whose content could not be read, both as a row
+// and as a gap, and lets the location go on.
+func (c *collector) refused(ctx context.Context, row *schemas.Object, cause string, err error, reqID string) error {
+	row.Skipped = aws.String(cause + ": " + err.Error())
+	if err := c.put(ctx, row, "ListObjectVersions", reqID, nil); err != nil {
+		return err
+	}
+	return c.sink.Gap(ctx, collect.Gap{
+		Unit: c.u, Cause: cause, Time: c.o.now(),
+		Message: fmt.Sprintf("kbobjects: get %s: %v", objectID(row), err),
+	})
+}
+
+func (c *collector) put(ctx context.Context, row *schemas.Object, op, reqID string, body io.Reader) error {
+	at := c.o.now()
+	row.Operation, row.RequestID, row.AcquiredAt = op, reqID, at
+	e := collect.Evidence{
+		Kind: schemas.KindS3Object, Unit: c.u, ObjectID: objectID(row), ObservedAt: at,
+		Provenance: schemas.Provenance{Service: "s3", Operation: op, RequestID: reqID, Time: at},
+		Claimed:    claimed(row),
+		Row:        row,
+	}
+	if body != nil {
+		e.Body = body
+	}
+	return c.sink.Put(ctx, e)
+}
+
+// objectID is s3://bucket/key?versionId=, the key exactly as S3 holds it.
+func objectID(row *schemas.Object) string {
+	return "s3://" + row.Bucket + "/" + row.Key + "?versionId=" + row.VersionID
+}
+
+// claimed is what S3 asserted about the content, for cross-checks.
+func claimed(row *schemas.Object) string {
+	var parts []string
+	if row.ETag != "" {
+		parts = append(parts, "etag="+row.ETag)
+	}
+	if row.ChecksumAlgo != nil && row.Checksum != nil {
+		parts = append(parts, strings.ToLower(*row.ChecksumAlgo)+"="+*row.Checksum)
+	}
+	return strings.Join(parts, " ")
+}
+
+// decodeKey undoes S3's url encoding type, which is form encoding: '+' is
+// a space.
+func decodeKey(k string, encoded bool) (string, error) {
+	if !encoded {
+		return k, nil
+	}
+	d, err := url.QueryUnescape(k)
+	if err != nil {
+		return "", fmt.Errorf("url-encoded key %q: %w", k, err)
+	}
+	return d, nil
+}
+
+// checksumOf returns the checksum S3 holds for the object, if any.
+func checksumOf(out *s3.GetObjectOutput) (algo, sum *string) {
+	for _, c := range []struct {
+		name string
+		v    *string
+	}{
+		{"CRC64NVME", out.ChecksumCRC64NVME}, {"SHA256", out.ChecksumSHA256}, {"SHA1", out.ChecksumSHA1},
+		{"CRC32C", out.ChecksumCRC32C}, {"CRC32", out.ChecksumCRC32}, {"SHA512", out.ChecksumSHA512},
+		{"MD5", out.ChecksumMD5}, {"XXHASH128", out.ChecksumXXHASH128}, {"XXHASH64", out.ChecksumXXHASH64},
+		{"XXHASH3", out.ChecksumXXHASH3},
+	} {
+		if c.v != nil && *c.v != "" {
+			return aws.String(c.name), c.v
+		}
+	}
+	return nil, nil
+}
+
+// readErr remembers the error its reader failed with, so a failure of the
+// content can be told from a failure of the sink, and refuses content
+// beyond limit.
+type readErr struct {
+	r     io.Reader
+	n     int64
+	limit int64 // 0 = none
+	err   error
+}
+
+// ErrTooLarge is the read error of content that outgrew MaxObject while it
+// streamed, though S3 listed it smaller.
+var ErrTooLarge = errors.New("content exceeds max-object-bytes")
+
+func (b *readErr) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	if b.limit > 0 && b.n > b.limit {
+		b.err = ErrTooLarge
+		return n, b.err
+	}
+	if err != nil && err != io.EOF {
+		b.err = err
+	}
+	return n, err
+}
