@@ -64,7 +64,7 @@ type Envelope struct {
 
 // EnvelopeSig is one DSSE signature.
 type EnvelopeSig struct {
-	KeyID string `json:"keyid"`
+	KeyID string `json:"keyid,omitempty"`
 	Sig   string `json:"sig"` // standard base64
 }
 
@@ -178,7 +178,10 @@ func signStatement(s signature.Signer, hint string, st *Statement) ([]byte, erro
 	if err != nil {
 		return nil, fmt.Errorf("archive: marshal statement: %w", err)
 	}
-	env, err := signEnvelope(s, hint, InTotoPayloadType, payload)
+	// No keyid in the envelope: DSSE verifiers (go-securesystemslib, used by
+	// sigstore-go and cosign) compute their own key ids and skip a signature
+	// whose keyid differs. The key is named by verificationMaterial's hint.
+	env, err := signEnvelope(s, "", InTotoPayloadType, payload)
 	if err != nil {
 		return nil, err
 	}
