@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/smithy-go"
 )
 
 // MaxAttempts bounds the attempts of one call. Throttling slows collection;
@@ -18,8 +17,7 @@ const MaxAttempts = 15
 // truncatedBody makes a response cut short retryable: the call was a read,
 // so sending it again is safe.
 func truncatedBody(err error) aws.Ternary {
-	var de *smithy.DeserializationError
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &de) {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return aws.TrueTernary
 	}
 	return aws.UnknownTernary
