@@ -142,8 +142,11 @@ type memSink struct {
 	gaps []collect.Gap
 }
 
-func (s *memSink) Put(_ context.Context, e collect.Evidence) error { s.ev = append(s.ev, e); return nil }
-func (s *memSink) Gap(_ context.Context, g collect.Gap) error      { s.gaps = append(s.gaps, g); return nil }
+func (s *memSink) Put(_ context.Context, e collect.Evidence) error {
+	s.ev = append(s.ev, e)
+	return nil
+}
+func (s *memSink) Gap(_ context.Context, g collect.Gap) error { s.gaps = append(s.gaps, g); return nil }
 
 var target = collect.Target{Account: "111122223333", Region: "us-east-1"}
 

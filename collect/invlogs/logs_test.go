@@ -17,8 +17,8 @@ import (
 func TestParseRecord(t *testing.T) {
 	type want struct {
 		op, model, identity, prompt, response, guardrail, inType string
-		in, out                                              int64 // -1: absent
-		time                                                 string
+		in, out                                                  int64 // -1: absent
+		time                                                     string
 	}
 	for _, tc := range []struct {
 		name string
@@ -108,8 +108,11 @@ func (f *fakeLogs) FilterLogEvents(_ context.Context, in *cloudwatchlogs.FilterL
 
 type memSink struct{ ev []collect.Evidence }
 
-func (s *memSink) Put(_ context.Context, e collect.Evidence) error { s.ev = append(s.ev, e); return nil }
-func (s *memSink) Gap(context.Context, collect.Gap) error          { return nil }
+func (s *memSink) Put(_ context.Context, e collect.Evidence) error {
+	s.ev = append(s.ev, e)
+	return nil
+}
+func (s *memSink) Gap(context.Context, collect.Gap) error { return nil }
 
 func TestCollectPagesAndKeepsEveryMessage(t *testing.T) {
 	msgs := []string{
