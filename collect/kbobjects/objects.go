@@ -324,7 +324,11 @@ func (c *collector) object(ctx context.Context, row *schemas.Object, listReq str
 		// The content broke off or failed S3's checksum while it streamed:
 		// the sink stored nothing for it. Record the object as not preserved.
 		row.SHA256, row.BlobSHA256 = nil, nil
-		return c.refused(ctx, row, schemas.CauseUnreachable, body.err, reqID)
+		cause := schemas.CauseUnreachable
+		if errors.Is(body.err, ErrTooLarge) {
+			cause = schemas.CauseSkipped
+		}
+		return c.refused(ctx, row, cause, body.err, reqID)
 	}
 	return err
 }

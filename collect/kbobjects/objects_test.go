@@ -35,6 +35,7 @@ type version struct {
 type fakeS3 struct {
 	bucket, region string
 	versions       []version // in S3's listing order: key, then newest first
+	extra          int       // bytes GetObject sends beyond what the listing says
 	pageSize       int
 	denied         map[string]error // GetObject error by key
 	brokenBody     map[string]bool  // GetObject body fails midway
@@ -116,7 +117,7 @@ func (f *fakeS3) GetObject(_ context.Context, in *s3.GetObjectInput, _ ...func(*
 	}
 	for _, v := range f.versions {
 		if v.key == key && v.id == aws.ToString(in.VersionId) && !v.deleted {
-			var body io.Reader = strings.NewReader(v.body)
+			var body io.Reader = strings.NewReader(v.body + strings.Repeat("+", f.extra))
 			if f.brokenBody[key] {
 				body = io.MultiReader(strings.NewReader(v.body[:1]), errReader{})
 			}
@@ -363,5 +364,45 @@ func TestParseMode(t *testing.T) {
 	}
 	if _, err := ParseMode("some"); err == nil {
 		t.Error("ParseMode(some): no error")
+	}
+}
+
+func TestContentOutgrowingTheLimitIsSkipped(t *testing.T) {
+	f := hostileBucket()
+	f.extra = 100
+	sink := run(t, f, &Objects{MaxObject: 64, Locations: []Location{{Bucket: "kb", Region: "eu-west-1"}}})
+	var preserved int
+	for _, r := range sink.rows {
+		if r.SHA256 != nil {
+			preserved++
+		} else if !r.DeleteMarker && (r.Skipped == nil || !strings.HasPrefix(*r.Skipped, "skipped: ")) {
+			t.Errorf("%q: skipped = %v, want a skip for size", r.Key, aws.ToString(r.Skipped))
+		}
+	}
+	if preserved != 0 || len(sink.gaps) != len(f.versions)-1 {
+		t.Errorf("preserved %d, gaps %d: want nothing preserved and a gap for each of %d versions", preserved, len(sink.gaps), len(f.versions)-1)
+	}
+}
+
+type failingSink struct{ memSink }
+
+func (s *failingSink) Put(ctx context.Context, e collect.Evidence) error {
+	if e.Body != nil {
+		io.Copy(io.Discard, e.Body)
+		return errors.New("disk full")
+	}
+	return s.memSink.Put(ctx, e)
+}
+
+func TestSinkFailureStopsTheLocation(t *testing.T) {
+	f := hostileBucket()
+	o := &Objects{Locations: []Location{{Bucket: "kb", Region: "eu-west-1"}}, Client: func(collect.Target) (API, error) { return f, nil }}
+	sink := &failingSink{}
+	err := o.Collect(context.Background(), collect.Unit{Source: Source, ID: "s3://kb/", Target: target}, sink)
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("err = %v, want the sink's failure", err)
+	}
+	if len(f.gets) != 1 || len(sink.gaps) != 0 {
+		t.Errorf("%d gets, %d gaps after the sink failed: want 1 and 0", len(f.gets), len(sink.gaps))
 	}
 }
