@@ -46,6 +46,11 @@ func (w *Writer) putBlob(ctx context.Context, body io.Reader) (File, error) {
 		return File{}, err
 	}
 	keep := false
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return File{}, err
+	}
 	defer func() {
 		if !keep {
 			tmp.Close()

@@ -176,6 +176,11 @@ func (p *partWriter) openFile(b *schemas.Batch) error {
 	if err != nil {
 		return err
 	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return err
+	}
 	p.tmp = f
 	p.bw = bufio.NewWriterSize(f, 1<<20)
 	p.hw = hashing.NewWriter(p.bw)
