@@ -45,6 +45,7 @@ func TestMotoContract(t *testing.T) {
 	t.Run("roles", func(t *testing.T) { checkRoles(t, f, got) })
 	t.Run("invocations", func(t *testing.T) { checkInvocations(t, f, got) })
 	t.Run("role enumeration", func(t *testing.T) { checkRoleEnumeration(ctx, t, endpoint, f, got) })
+	t.Run("acquisitions", func(t *testing.T) { checkAcquisitions(t, got) })
 	t.Run("no gaps", func(t *testing.T) {
 		for _, g := range got.sink.gaps {
 			t.Errorf("gap %s: %s: %s", g.Unit.Key(), g.Cause, g.Message)
@@ -373,5 +374,33 @@ func checkInvocations(t *testing.T, f *fixture, got *collected) {
 	check("messages guardrail", aws.ToString(msgs.Guardrail), "INTERVENED")
 	if junk.Operation != "" || junk.Prompt != nil || !junk.Time.IsZero() {
 		t.Errorf("unparsable message gave fields: %+v", junk)
+	}
+}
+
+// checkAcquisitions checks that every call was recorded, that only reads
+// were sent, and that the sources made the calls they should.
+func checkAcquisitions(t *testing.T, got *collected) {
+	ops := map[string]int{}
+	for _, a := range rows[*schemas.Acquisition](got.sink, schemas.KindAcquisition) {
+		ops[a.Service+" "+a.Operation]++
+		if a.Outcome != "ok" {
+			t.Errorf("%s %s: outcome %s", a.Service, a.Operation, a.Outcome)
+		}
+	}
+	for op := range ops {
+		name := op[strings.LastIndexByte(op, ' ')+1:]
+		if !slices.ContainsFunc([]string{"Get", "List", "Filter"}, func(p string) bool { return strings.HasPrefix(name, p) }) {
+			t.Errorf("recorded call %s is not a read", op)
+		}
+	}
+	objects := len(rows[*schemas.Object](got.sink, schemas.KindS3Object))
+	for op, want := range map[string]int{
+		"S3 GetBucketVersioning": 1, "S3 ListObjectVersions": 1, "S3 GetObject": objects - 1, // one delete marker
+		"IAM GetRole": 1, "IAM GetRolePolicy": 1, "IAM GetPolicyVersion": 1,
+		"CloudWatch Logs FilterLogEvents": 1,
+	} {
+		if ops[op] != want {
+			t.Errorf("%s: %d calls recorded, want %d (all: %v)", op, ops[op], want, ops)
+		}
 	}
 }
