@@ -1,4 +1,4 @@
-package motocontract
+package contract
 
 import (
 	"context"
