@@ -14,6 +14,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
 	awskms "github.com/sigstore/sigstore/pkg/signature/kms/aws"
@@ -91,9 +92,13 @@ func writeNew(path string, data []byte, perm os.FileMode) error {
 // asked only when the file is encrypted; it may be nil otherwise), or an AWS
 // KMS key as awskms://[endpoint]/<key id, ARN or alias>, through sigstore's
 // KMS signer with the default AWS configuration.
-func LoadSigner(ctx context.Context, ref string, passphrase func() ([]byte, error)) (signature.Signer, crypto.PublicKey, error) {
+//
+// kmsOpts adjust the AWS configuration of a KMS key, for example
+// config.WithBaseEndpoint("http://127.0.0.1:4566") for an emulator: an
+// endpoint inside the awskms:// reference is always reached over HTTPS.
+func LoadSigner(ctx context.Context, ref string, passphrase func() ([]byte, error), kmsOpts ...func(*config.LoadOptions) error) (signature.Signer, crypto.PublicKey, error) {
 	if strings.HasPrefix(ref, awskms.ReferenceScheme) {
-		sv, err := awskms.LoadSignerVerifier(ctx, ref)
+		sv, err := awskms.LoadSignerVerifier(ctx, ref, kmsOpts...)
 		if err != nil {
 			return nil, nil, fmt.Errorf("archive: kms key %s: %w", ref, err)
 		}
