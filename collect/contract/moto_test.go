@@ -38,13 +38,14 @@ func TestMotoContract(t *testing.T) {
 	defer cancel()
 	f := newFixture(time.Now(), motoQuirks)
 	member := seedMoto(ctx, t, endpoint, f)
-	got := collectAll(ctx, t, endpoint, f)
+	em := emulator{url: endpoint, key: "testing", secret: "testing"}
+	got := collectAll(ctx, t, em, f)
 
 	t.Run("targets", func(t *testing.T) { checkTargets(t, got, member) })
 	t.Run("objects", func(t *testing.T) { checkObjects(t, f, got, motoQuirks) })
 	t.Run("roles", func(t *testing.T) { checkRoles(t, f, got) })
 	t.Run("invocations", func(t *testing.T) { checkInvocations(t, f, got) })
-	t.Run("role enumeration", func(t *testing.T) { checkRoleEnumeration(ctx, t, endpoint, f, got) })
+	t.Run("role enumeration", func(t *testing.T) { checkRoleEnumeration(ctx, t, em, f, got) })
 	t.Run("acquisitions", func(t *testing.T) { checkAcquisitions(t, got) })
 	t.Run("no gaps", func(t *testing.T) {
 		for _, g := range got.sink.gaps {
@@ -61,10 +62,13 @@ type collected struct {
 }
 
 // session connects to an emulator as the responder would.
-func session(ctx context.Context, t *testing.T, endpoint string) *collect.Session {
+// emulator is where an emulated AWS listens, and the responder's keys.
+type emulator struct{ url, key, secret string }
+
+func session(ctx context.Context, t *testing.T, em emulator) *collect.Session {
 	t.Helper()
 	sess, err := collect.NewSession(ctx, collect.SessionOptions{
-		Region: "us-east-1", EndpointURL: endpoint, AccessKeyID: "testing", SecretAccessKey: "testing",
+		Region: "us-east-1", EndpointURL: em.url, AccessKeyID: em.key, SecretAccessKey: em.secret,
 		DefaultRate: 200,
 	})
 	if err != nil {
@@ -95,9 +99,9 @@ func sources(sess *collect.Session, f *fixture, caller string, roles []string) [
 }
 
 // collectAll resolves the organization's targets and runs every source.
-func collectAll(ctx context.Context, t *testing.T, endpoint string, f *fixture) *collected {
+func collectAll(ctx context.Context, t *testing.T, em emulator, f *fixture) *collected {
 	t.Helper()
-	sess := session(ctx, t, endpoint)
+	sess := session(ctx, t, em)
 	res, err := sess.Resolve(ctx, collect.TargetOptions{Org: true, Regions: []string{"us-east-1", f.BucketRegion}})
 	if err != nil {
 		t.Fatalf("resolve: %v", err)
@@ -310,8 +314,8 @@ func checkRoles(t *testing.T, f *fixture, got *collected) {
 	}
 }
 
-func checkRoleEnumeration(ctx context.Context, t *testing.T, endpoint string, f *fixture, first *collected) {
-	sess := session(ctx, t, endpoint)
+func checkRoleEnumeration(ctx context.Context, t *testing.T, em emulator, f *fixture, first *collected) {
+	sess := session(ctx, t, em)
 	sink := &memSink{}
 	caller := first.resolved.Caller.Account
 	var targets []collect.Target
