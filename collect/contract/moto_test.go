@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/md5"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -221,6 +222,8 @@ func checkObjects(t *testing.T, f *fixture, got *collected, q quirks) {
 				}
 				if r.Checksum == nil || aws.ToString(r.ChecksumAlgo) != "SHA256" {
 					t.Errorf("%q version %s: S3 checksum %s %s, want the SHA256 it was put with", key, r.VersionID, aws.ToString(r.ChecksumAlgo), aws.ToString(r.Checksum))
+				} else if sum, err := base64.StdEncoding.DecodeString(*r.Checksum); err != nil || hex.EncodeToString(sum) != *r.SHA256 {
+					t.Errorf("%q version %s: S3's SHA256 checksum %s is not the content's %s", key, r.VersionID, *r.Checksum, *r.SHA256)
 				}
 			}
 		}
