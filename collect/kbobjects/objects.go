@@ -74,7 +74,7 @@ type Objects struct {
 	Client    func(collect.Target) (API, error)
 	Locations []Location
 	Objects   Mode  // "" = AllVersions
-	MaxObject int64 // content larger than this is not preserved; 0 = no limit
+	MaxObjectBytes int64 // content larger than this is not preserved; 0 = no limit
 	PageSize  int32 // ListObjectVersions page; 0 = S3's default (1000)
 	Now       func() time.Time
 }
@@ -292,8 +292,8 @@ func (c *collector) object(ctx context.Context, row *schemas.Object, listReq str
 		return c.skip(ctx, row, "objects=none", listReq)
 	case c.mode == Latest && !row.IsLatest:
 		return c.skip(ctx, row, "objects=latest: not the latest version", listReq)
-	case c.o.MaxObject > 0 && row.Size > c.o.MaxObject:
-		return c.skip(ctx, row, fmt.Sprintf("size %d exceeds max-object-bytes %d", row.Size, c.o.MaxObject), listReq)
+	case c.o.MaxObjectBytes > 0 && row.Size > c.o.MaxObjectBytes:
+		return c.skip(ctx, row, fmt.Sprintf("size %d exceeds max-object-bytes %d", row.Size, c.o.MaxObjectBytes), listReq)
 	}
 	in := &s3.GetObjectInput{Bucket: aws.String(row.Bucket), Key: aws.String(row.Key), ChecksumMode: "ENABLED"}
 	if row.VersionID != "" && row.VersionID != "null" {
@@ -316,8 +316,8 @@ func (c *collector) object(ctx context.Context, row *schemas.Object, listReq str
 		row.ETag = aws.ToString(out.ETag)
 	}
 	body := &readErr{r: out.Body}
-	if c.o.MaxObject > 0 {
-		body.limit = c.o.MaxObject
+	if c.o.MaxObjectBytes > 0 {
+		body.limit = c.o.MaxObjectBytes
 	}
 	err = c.put(ctx, row, "GetObject", reqID, body)
 	if err != nil && body.err != nil && ctx.Err() == nil {
@@ -425,7 +425,7 @@ type readErr struct {
 	err   error
 }
 
-// ErrTooLarge is the read error of content that outgrew MaxObject while it
+// ErrTooLarge is the read error of content that outgrew MaxObjectBytes while it
 // streamed, though S3 listed it smaller.
 var ErrTooLarge = errors.New("content exceeds max-object-bytes")
 

@@ -260,7 +260,7 @@ func TestModesAndLimitsSkipButKeepRows(t *testing.T) {
 	}{
 		{"none", Objects{Objects: None}, nil},
 		{"latest", Objects{Objects: Latest}, []string{"../../etc/passwd", "/abs+olute 100%", "docs/bell\a\x00 ☃", "docs/big.bin"}},
-		{"max bytes", Objects{MaxObject: 10}, []string{"../../etc/passwd", "/abs+olute 100%", "docs/a.md", "docs/a.md", "docs/bell\a\x00 ☃"}},
+		{"max bytes", Objects{MaxObjectBytes: 10}, []string{"../../etc/passwd", "/abs+olute 100%", "docs/a.md", "docs/a.md", "docs/bell\a\x00 ☃"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := hostileBucket()
@@ -370,7 +370,7 @@ func TestParseMode(t *testing.T) {
 func TestContentOutgrowingTheLimitIsSkipped(t *testing.T) {
 	f := hostileBucket()
 	f.extra = 100
-	sink := run(t, f, &Objects{MaxObject: 64, Locations: []Location{{Bucket: "kb", Region: "eu-west-1"}}})
+	sink := run(t, f, &Objects{MaxObjectBytes: 64, Locations: []Location{{Bucket: "kb", Region: "eu-west-1"}}})
 	var preserved int
 	for _, r := range sink.rows {
 		if r.SHA256 != nil {
