@@ -71,12 +71,12 @@ func ParseMode(s string) (Mode, error) {
 // Objects preserves the objects under the given locations, one unit per
 // bucket and prefix, so an interrupted run resumes location by location.
 type Objects struct {
-	Client    func(collect.Target) (API, error)
-	Locations []Location
-	Objects   Mode  // "" = AllVersions
+	Client         func(collect.Target) (API, error)
+	Locations      []Location
+	Objects        Mode  // "" = AllVersions
 	MaxObjectBytes int64 // content larger than this is not preserved; 0 = no limit
-	PageSize  int32 // ListObjectVersions page; 0 = S3's default (1000)
-	Now       func() time.Time
+	PageSize       int32 // ListObjectVersions page; 0 = S3's default (1000)
+	Now            func() time.Time
 }
 
 var _ collect.Source = (*Objects)(nil)
