@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path"
 	"strings"
 	"time"
 
@@ -201,13 +202,27 @@ func (m *Manifest) validate() error {
 		if f.Size < 0 || f.Rows < 0 || f.RawSize < 0 {
 			return fmt.Errorf("file %q: negative size", f.Path)
 		}
-		if f.RawSHA256 != "" {
+		switch {
+		case f.RawSHA256 != "":
 			if !isDigest(f.RawSHA256) {
 				return fmt.Errorf("file %q: bad raw_sha256", f.Path)
 			}
 			if f.Path != BlobPath(f.RawSHA256) {
 				return fmt.Errorf("blob %q is not at its address", f.Path)
 			}
+			if f.Table != "" || f.Partition != nil || f.Rows != 0 {
+				return fmt.Errorf("blob %q has table fields", f.Path)
+			}
+		case f.Table != "":
+			if schemas.NewRow(f.Table) == nil {
+				return fmt.Errorf("file %q: unknown table %q", f.Path, f.Table)
+			}
+			if f.Partition == nil || path.Dir(f.Path) != PartitionDir(f.Table, *f.Partition) ||
+				!strings.HasPrefix(path.Base(f.Path), "part-") || !strings.HasSuffix(f.Path, ".parquet") {
+				return fmt.Errorf("table file %q is not where its table and partition say", f.Path)
+			}
+		default:
+			return fmt.Errorf("file %q is neither a blob nor a table file", f.Path)
 		}
 	}
 	return nil

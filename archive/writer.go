@@ -70,7 +70,7 @@ type Writer struct {
 	pub       crypto.PublicKey
 	encoders  chan *zstd.Encoder
 
-	sendMu sync.RWMutex // held for reading while a row is sent; for writing to close the queues
+	sendMu sync.RWMutex // held for reading for the whole of a Put or Gap; for writing to close the queues
 	closed bool
 
 	mu    sync.Mutex // guards what follows
@@ -172,6 +172,11 @@ func (w *Writer) SetRun(r schemas.Run) {
 // An error reading the Body is returned wrapped and does not harm the
 // bundle; the caller may record a Gap.
 func (w *Writer) Put(ctx context.Context, e schemas.Evidence) error {
+	w.sendMu.RLock()
+	defer w.sendMu.RUnlock()
+	if w.closed {
+		return ErrClosed
+	}
 	if err := w.failed(); err != nil {
 		return err
 	}
@@ -205,6 +210,11 @@ func (w *Writer) Put(ctx context.Context, e schemas.Evidence) error {
 // Gap records evidence that could not be collected: a row in table gaps and
 // an entry in the manifest.
 func (w *Writer) Gap(ctx context.Context, g schemas.Gap) error {
+	w.sendMu.RLock()
+	defer w.sendMu.RUnlock()
+	if w.closed {
+		return ErrClosed
+	}
 	if err := w.failed(); err != nil {
 		return err
 	}
@@ -239,13 +249,9 @@ func (w *Writer) setErr(err error) {
 	w.mu.Unlock()
 }
 
-// send queues a row for its partition's goroutine, starting it on first use.
+// send queues a row for its partition's goroutine, starting it on first
+// use. The caller holds sendMu for reading, so the queues stay open.
 func (w *Writer) send(ctx context.Context, table string, t schemas.Target, m schemas.Meta, row schemas.Row) error {
-	w.sendMu.RLock()
-	defer w.sendMu.RUnlock()
-	if w.closed {
-		return ErrClosed
-	}
 	k := partKey{table, t.Account, t.Region}
 	w.mu.Lock()
 	p := w.parts[k]

@@ -8,8 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/klauspost/compress/zstd"
+
 	"github.com/custodyhq/custody/archive"
 	"github.com/custodyhq/custody/archive/archivetest"
+	"github.com/custodyhq/custody/archive/hashing"
 	"github.com/custodyhq/custody/verify"
 )
 
@@ -213,6 +216,29 @@ func TestDamage(t *testing.T) {
 			blob = other
 		}, verify.Options{}, verify.KindBlobMismatch, ""},
 	}
+	cases = append(cases, struct {
+		name   string
+		damage func(t *testing.T, dir string)
+		opts   verify.Options
+		kind   string
+		path   string
+	}{"zstd bomb", func(t *testing.T, dir string) {
+		// 64 MiB of zeros in a few KiB, in place of a 35-byte blob whose
+		// stored digest is re-signed: decoding stops at the recorded size.
+		var bomb bytes.Buffer
+		enc, _ := zstd.NewWriter(&bomb, zstd.WithEncoderLevel(zstd.SpeedFastest))
+		enc.Write(make([]byte, 64<<20))
+		enc.Close()
+		archivetest.Reseal(t, dir, archivetest.Signer(t, "ed25519"), func(m *archive.Manifest) {
+			for i := range m.Files {
+				if m.Files[i].Path == blob {
+					os.WriteFile(filepath.Join(dir, blob), bomb.Bytes(), 0o644)
+					m.Blobs.StoredBytes += int64(bomb.Len()) - m.Files[i].Size
+					m.Files[i].SHA256, m.Files[i].Size = hashing.Bytes(bomb.Bytes()), int64(bomb.Len())
+				}
+			}
+		})
+	}, verify.Options{}, verify.KindBlobMismatch, ""})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := fixtureCopy(t, src)
