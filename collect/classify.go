@@ -55,3 +55,8 @@ func (s guardedSink) Gap(ctx context.Context, g Gap) error {
 	}
 	return nil
 }
+
+// AllowedOperation reports whether custody may send an AWS operation: only
+// reads (Get, List, Describe, Lookup, Filter, Head, BatchGet) and sts
+// AssumeRole.
+func AllowedOperation(op string) bool { return awscfg.AllowedOperation(op) }
