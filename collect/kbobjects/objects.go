@@ -178,7 +178,15 @@ func (o *Objects) Collect(ctx context.Context, u collect.Unit, sink collect.Sink
 	}
 	c := &collector{o: o, api: api, u: u, sink: sink, bucket: bucket, ledBy: ledBy, mode: mode}
 	if err := c.versioning(ctx); err != nil {
-		return err
+		// Refused versioning is a gap of its own: the objects may still be
+		// readable.
+		var ae smithy.APIError
+		if ctx.Err() != nil || !errors.As(err, &ae) {
+			return err
+		}
+		if err := sink.Gap(ctx, collect.Gap{Unit: u, Cause: ae.ErrorCode(), Message: err.Error(), Time: o.now()}); err != nil {
+			return err
+		}
 	}
 	return c.list(ctx, prefix)
 }

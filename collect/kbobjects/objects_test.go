@@ -40,6 +40,7 @@ type fakeS3 struct {
 	denied         map[string]error // GetObject error by key
 	brokenBody     map[string]bool  // GetObject body fails midway
 	locErr         error
+	versioningErr  error
 
 	mu    sync.Mutex
 	lists []*s3.ListObjectVersionsInput
@@ -58,6 +59,9 @@ func (f *fakeS3) GetBucketLocation(_ context.Context, in *s3.GetBucketLocationIn
 }
 
 func (f *fakeS3) GetBucketVersioning(_ context.Context, in *s3.GetBucketVersioningInput, _ ...func(*s3.Options)) (*s3.GetBucketVersioningOutput, error) {
+	if f.versioningErr != nil {
+		return nil, f.versioningErr
+	}
 	return &s3.GetBucketVersioningOutput{Status: types.BucketVersioningStatusEnabled}, nil
 }
 
@@ -404,5 +408,17 @@ func TestSinkFailureStopsTheLocation(t *testing.T) {
 	}
 	if len(f.gets) != 1 || len(sink.gaps) != 0 {
 		t.Errorf("%d gets, %d gaps after the sink failed: want 1 and 0", len(f.gets), len(sink.gaps))
+	}
+}
+
+func TestRefusedVersioningIsAGapAndObjectsGoOn(t *testing.T) {
+	f := hostileBucket()
+	f.versioningErr = &smithy.GenericAPIError{Code: "AccessDenied", Message: "no s3:GetBucketVersioning"}
+	sink := run(t, f, &Objects{Locations: []Location{{Bucket: "kb", Region: "eu-west-1"}}})
+	if len(sink.rows) != len(f.versions) {
+		t.Errorf("%d object rows, want %d", len(sink.rows), len(f.versions))
+	}
+	if len(sink.gaps) != 1 || sink.gaps[0].Cause != "AccessDenied" || !strings.Contains(sink.gaps[0].Message, "versioning of bucket kb") {
+		t.Errorf("gaps = %+v, want one for versioning", sink.gaps)
 	}
 }
