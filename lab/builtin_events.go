@@ -139,7 +139,9 @@ func (g *gen) emit(a *Account, region string, t time.Time, who actor, e ev) stri
 		r = &Region{}
 		a.Regions[region] = r
 	}
-	r.Events = append(r.Events, rec.marshal())
+	raw := rec.marshal()
+	r.Events = append(r.Events, raw)
+	r.events = append(r.events, eventOf(rec, raw))
 	return rec.EventID
 }
 

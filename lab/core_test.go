@@ -79,7 +79,8 @@ func wantCode(t *testing.T, err error, code string) {
 }
 
 func TestOrganizationsListAccountsPaged(t *testing.T) {
-	sc := Builtin(BuiltinOptions{Seed: 1, Accounts: 25})
+	t.Parallel()
+	sc := builtinScale()
 	s, url := startLab(t, Options{Scenario: sc, NoQuotas: true})
 	org := organizations.NewFromConfig(sdkConfig(url, s.Responder(), "us-east-1", false))
 	var ids []string

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -84,6 +85,20 @@ func parseEvent(raw json.RawMessage) (*event, error) {
 	return e, nil
 }
 
+// eventOf derives the LookupEvents view of a record built in process.
+func eventOf(rec *record, raw []byte) *event {
+	e := &event{
+		ID: rec.EventID, Name: rec.EventName, Source: rec.EventSource,
+		AccessKeyID: rec.UserIdentity.AccessKeyID, ReadOnly: strconv.FormatBool(rec.ReadOnly), Raw: string(raw),
+		Username: lookupUsername(recordIdentity{Type: rec.UserIdentity.Type, ARN: rec.UserIdentity.ARN, UserName: rec.UserIdentity.UserName}),
+	}
+	e.Time, _ = time.Parse(cloudTrailTime, rec.EventTime)
+	for _, r := range rec.Resources {
+		e.Resources = append(e.Resources, eventResource{Type: r.Type, Name: r.ARN})
+	}
+	return e
+}
+
 // lookupUsername is what LookupEvents reports as Username: the IAM user
 // name, or the role session name of an assumed role.
 func lookupUsername(id recordIdentity) string {
@@ -103,12 +118,21 @@ func lookupUsername(id recordIdentity) string {
 // indexEvents parses the records and sorts them newest first. Events at the
 // same second keep a stable order by id.
 func (r *Region) indexEvents() error {
+	parsed := r.events // already parsed when built in process, in step with Events
+	if len(parsed) != len(r.Events) {
+		parsed = nil
+	}
 	r.events = make([]*event, 0, len(r.Events))
 	seen := make(map[string]bool, len(r.Events))
 	for i, raw := range r.Events {
-		e, err := parseEvent(raw)
-		if err != nil {
-			return fmt.Errorf("event %d: %w", i, err)
+		var e *event
+		if parsed != nil {
+			e = parsed[i]
+		} else {
+			var err error
+			if e, err = parseEvent(raw); err != nil {
+				return fmt.Errorf("event %d: %w", i, err)
+			}
 		}
 		if seen[e.ID] {
 			return fmt.Errorf("event %d: eventID %s repeated", i, e.ID)

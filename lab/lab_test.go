@@ -10,7 +10,11 @@ import (
 
 // builtin is the default built-in scenario, built once for the package's
 // tests; tests must not change it.
-var builtin = sync.OnceValue(func() *Scenario { return Builtin(BuiltinOptions{Seed: 1}) })
+var (
+	builtin       = sync.OnceValue(func() *Scenario { return Builtin(BuiltinOptions{Seed: 1}) })
+	builtinBefore = sync.OnceValue(func() *Scenario { return Builtin(BuiltinOptions{Seed: 1, BeforeIncident: true}) })
+	builtinScale  = sync.OnceValue(func() *Scenario { return Builtin(BuiltinOptions{Seed: 1, Accounts: 25}) })
+)
 
 // startLab serves o (the shared built-in scenario when o.Scenario is nil)
 // on a loopback port for the test's lifetime.

@@ -46,6 +46,14 @@ type Server struct {
 	ln   net.Listener
 }
 
+// settle is the least time the server takes to answer. The SDK closes a
+// request's body as soon as the response arrives; if that happens before
+// net/http's transport has finished its final read of the body, the
+// transport gets io.EOF from the SDK's closed body, takes it for a write
+// failure and closes the connection under the response being read ("use of
+// closed network connection"). A real AWS endpoint is never this fast.
+const settle = 2 * time.Millisecond
+
 // maxBody bounds request bodies; AWS's own limits are lower for every
 // operation the lab serves.
 const maxBody = 16 << 20
@@ -143,19 +151,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	resp := s.handle(c)
 
-	if s.opts.Latency > 0 {
-		time.Sleep(s.opts.Latency)
-	}
-	if c.rec.Fault == FaultTruncate && resp.status < 300 {
-		truncate(w, resp)
-	} else if c.rec.Fault == FaultReset {
-		reset(w)
-		resp.status = 0
-	} else {
-		resp.write(w)
-	}
+	time.Sleep(max(s.opts.Latency, settle))
+	// The call is on record before the client sees anything of it.
 	c.rec.Status = resp.status
 	s.calls.add(c.rec)
+	switch {
+	case c.rec.Fault == FaultReset:
+		reset(w)
+	case c.rec.Fault == FaultTruncate:
+		truncate(w, resp)
+	default:
+		resp.write(w)
+	}
 }
 
 // handle routes, authenticates, applies faults and quotas, and runs the

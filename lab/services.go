@@ -11,6 +11,7 @@ func (s *Server) allServices() []*service {
 		accountService(),
 		cloudtrailService(),
 		kmsService(),
+		bedrockService(),
 	}
 }
 
