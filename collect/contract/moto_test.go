@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrock"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 
 	"github.com/custodyhq/custody/collect"
@@ -47,6 +48,7 @@ func TestMotoContract(t *testing.T) {
 	t.Run("roles", func(t *testing.T) { checkRoles(t, f, got) })
 	t.Run("invocations", func(t *testing.T) { checkInvocations(t, f, got) })
 	t.Run("role enumeration", func(t *testing.T) { checkRoleEnumeration(ctx, t, em, f, got) })
+	t.Run("configured log group", func(t *testing.T) { checkConfiguredLogGroup(ctx, t, em, f, got) })
 	t.Run("acquisitions", func(t *testing.T) { checkAcquisitions(t, got) })
 	t.Run("no gaps", func(t *testing.T) {
 		for _, g := range got.sink.gaps {
@@ -91,8 +93,12 @@ func sources(sess *collect.Session, f *fixture, caller string, roles []string) [
 			Client: func(t collect.Target) (agency.API, error) { return agency.NewClient(sess.Config(t)), nil },
 		},
 		&invlogs.Logs{
+			// Named, and also configured in Bedrock: read once.
 			LogGroups: []invlogs.LogGroup{{Account: caller, Region: "us-east-1", Name: f.LogGroup}},
-			Since:     since, Until: until,
+			Configured: func(t collect.Target) (invlogs.LoggingConfigAPI, error) {
+				return bedrock.NewFromConfig(sess.Config(t)), nil
+			},
+			Since: since, Until: until,
 			Client: func(t collect.Target) (cloudwatchlogs.FilterLogEventsAPIClient, error) {
 				return cloudwatchlogs.NewFromConfig(sess.Config(t)), nil
 			},
@@ -405,10 +411,34 @@ func checkAcquisitions(t *testing.T, got *collected) {
 	for op, want := range map[string]int{
 		"S3 GetBucketVersioning": 1, "S3 ListObjectVersions": (objects + 2) / 3, "S3 GetObject": objects - 1, // one delete marker
 		"IAM GetRole": 1, "IAM GetRolePolicy": 1, "IAM GetPolicyVersion": 1,
-		"CloudWatch Logs FilterLogEvents": 1,
+		"CloudWatch Logs FilterLogEvents": 1, "Bedrock GetModelInvocationLoggingConfiguration": len(got.resolved.Targets),
 	} {
 		if ops[op] != want {
 			t.Errorf("%s: %d calls recorded, want %d (all: %v)", op, ops[op], want, ops)
+		}
+	}
+}
+
+// checkConfiguredLogGroup collects invocation logs with no log group named:
+// the one Bedrock's logging configuration names is read.
+func checkConfiguredLogGroup(ctx context.Context, t *testing.T, em emulator, f *fixture, first *collected) {
+	sess := session(ctx, t, em)
+	sink := &memSink{}
+	src := sources(sess, f, first.resolved.Caller.Account, nil)[2].(*invlogs.Logs)
+	src.LogGroups = nil
+	if _, err := collect.Run(ctx, first.resolved.Targets, []collect.Source{src}, sink, collect.Options{Parallel: 4}); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range sink.gaps {
+		t.Errorf("gap %s: %s: %s", g.Unit.Key(), g.Cause, g.Message)
+	}
+	got, want := rows[*schemas.Invocation](sink, schemas.KindInvocation), rows[*schemas.Invocation](first.sink, schemas.KindInvocation)
+	if len(got) != len(want) {
+		t.Fatalf("%d invocations from the configured log group, want %d as when named", len(got), len(want))
+	}
+	for i := range got {
+		if got[i].Raw != want[i].Raw {
+			t.Errorf("invocation %d: %q, want %q", i, got[i].Raw, want[i].Raw)
 		}
 	}
 }

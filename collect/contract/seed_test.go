@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/bedrock"
+	bedrocktypes "github.com/aws/aws-sdk-go-v2/service/bedrock/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	logtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -86,6 +88,14 @@ func seedMoto(ctx context.Context, t *testing.T, endpoint string, f *fixture) st
 	}
 	_, err = lc.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{LogGroupName: aws.String(f.LogGroup), LogStreamName: aws.String(f.LogStream), LogEvents: events})
 	must("put log events", err)
+
+	_, err = bedrock.NewFromConfig(cfg).PutModelInvocationLoggingConfiguration(ctx, &bedrock.PutModelInvocationLoggingConfigurationInput{
+		LoggingConfig: &bedrocktypes.LoggingConfig{
+			CloudWatchConfig:        &bedrocktypes.CloudWatchConfig{LogGroupName: aws.String(f.LogGroup), RoleArn: aws.String("arn:aws:iam::123456789012:role/bedrock-logging")},
+			TextDataDeliveryEnabled: aws.Bool(true),
+		},
+	})
+	must("put invocation logging configuration", err)
 
 	oc := organizations.NewFromConfig(cfg)
 	_, err = oc.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll})

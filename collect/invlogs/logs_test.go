@@ -2,13 +2,17 @@ package invlogs
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrock"
+	bedrocktypes "github.com/aws/aws-sdk-go-v2/service/bedrock/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/custodyhq/custody/collect"
 	"github.com/custodyhq/custody/schemas"
@@ -158,5 +162,70 @@ func TestCollectPagesAndKeepsEveryMessage(t *testing.T) {
 	}
 	if sink.ev[1].ObjectID != "/aws/bedrock/x/s#1" {
 		t.Errorf("object id %q", sink.ev[1].ObjectID)
+	}
+}
+
+type fakeLoggingConfig struct {
+	out *bedrock.GetModelInvocationLoggingConfigurationOutput
+	err error
+}
+
+func (f fakeLoggingConfig) GetModelInvocationLoggingConfiguration(context.Context, *bedrock.GetModelInvocationLoggingConfigurationInput, ...func(*bedrock.Options)) (*bedrock.GetModelInvocationLoggingConfigurationOutput, error) {
+	return f.out, f.err
+}
+
+func TestConfiguredLogGroup(t *testing.T) {
+	toLogs := func(group string) fakeLoggingConfig {
+		return fakeLoggingConfig{out: &bedrock.GetModelInvocationLoggingConfigurationOutput{LoggingConfig: &bedrocktypes.LoggingConfig{
+			CloudWatchConfig: &bedrocktypes.CloudWatchConfig{LogGroupName: aws.String(group)},
+		}}}
+	}
+	tg := collect.Target{Account: "111122223333", Region: "us-east-1"}
+	for _, tc := range []struct {
+		name   string
+		config fakeLoggingConfig
+		groups []string // FilterLogEvents calls' log groups
+		err    string   // the error code, when the unit fails
+	}{
+		{"another group", toLogs("/custom/bedrock"), []string{"/named"}, ""},
+		{"the named group", toLogs("/named"), []string{"/named"}, ""},
+		{"logging off", fakeLoggingConfig{out: &bedrock.GetModelInvocationLoggingConfigurationOutput{}}, []string{"/named"}, ""},
+		{"refused", fakeLoggingConfig{err: &smithy.GenericAPIError{Code: "AccessDeniedException"}}, []string{"/named"}, "AccessDeniedException"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeLogs{}
+			l := &Logs{
+				Client:     func(collect.Target) (cloudwatchlogs.FilterLogEventsAPIClient, error) { return f, nil },
+				Configured: func(collect.Target) (LoggingConfigAPI, error) { return tc.config, nil },
+				LogGroups:  []LogGroup{{Name: "/named"}},
+			}
+			units, err := l.Units(context.Background(), tg)
+			if err != nil || len(units) != 2 {
+				t.Fatalf("units = %v, %v; want the named group and the configured one", units, err)
+			}
+			var failed error
+			for _, u := range units {
+				if err := l.Collect(context.Background(), u, &memSink{}); err != nil {
+					failed = err
+				}
+			}
+			var ae smithy.APIError
+			if (failed != nil || tc.err != "") && (!errors.As(failed, &ae) || ae.ErrorCode() != tc.err) {
+				t.Errorf("err = %v, want code %q", failed, tc.err)
+			}
+			var groups []string
+			for _, c := range f.calls {
+				if !slices.Contains(groups, aws.ToString(c.LogGroupName)) {
+					groups = append(groups, aws.ToString(c.LogGroupName))
+				}
+			}
+			want := tc.groups
+			if tc.name == "another group" {
+				want = append(want, "/custom/bedrock")
+			}
+			if !slices.Equal(groups, want) {
+				t.Errorf("read log groups %q, want %q", groups, want)
+			}
+		})
 	}
 }
