@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -43,10 +44,13 @@ type Roles struct {
 	// empty, every role of the account is listed (ListRoles) and read.
 	Roles []string
 	// Region is the region IAM is read from: units are listed only for
-	// targets in it. "" = every target, which reads each role once per
-	// region.
+	// targets in it. "" = once per account, from whichever of its targets
+	// lists units first; a Roles value then serves one run.
 	Region string
 	Now    func() time.Time
+
+	mu      sync.Mutex
+	claimed map[string]bool // accounts whose roles a target has listed
 }
 
 var _ collect.Source = (*Roles)(nil)
@@ -57,6 +61,9 @@ const unitPrefix = "role/"
 
 func (r *Roles) Units(ctx context.Context, t collect.Target) ([]collect.Unit, error) {
 	if r.Region != "" && t.Region != r.Region {
+		return nil, nil
+	}
+	if r.Region == "" && !r.claim(t.Account) {
 		return nil, nil
 	}
 	var names []string
@@ -92,6 +99,21 @@ func (r *Roles) Units(ctx context.Context, t collect.Target) ([]collect.Unit, er
 		units = append(units, collect.Unit{Source: Source, ID: unitPrefix + n, Target: t})
 	}
 	return units, nil
+}
+
+// claim reports whether t's account has no target listing its roles yet,
+// and makes t that target.
+func (r *Roles) claim(account string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.claimed[account] {
+		return false
+	}
+	if r.claimed == nil {
+		r.claimed = map[string]bool{}
+	}
+	r.claimed[account] = true
+	return true
 }
 
 // roleName returns the name of a role given by name or ARN, and the account

@@ -179,6 +179,14 @@ func TestUnits(t *testing.T) {
 	if got, want := unitIDs(t, all, target), []string{"role/agent-exec", "role/other"}; !slices.Equal(got, want) {
 		t.Errorf("enumerated units = %q, want %q", got, want)
 	}
+	// Without a region, an account's roles are listed once, by whichever
+	// of its targets asks first.
+	if got := unitIDs(t, all, collect.Target{Account: target.Account, Region: "eu-west-1"}); len(got) != 0 {
+		t.Errorf("units listed again in another region: %q", got)
+	}
+	if got := unitIDs(t, all, collect.Target{Account: "444455556666", Region: "eu-west-1"}); len(got) != 2 {
+		t.Errorf("another account's units = %q, want its roles", got)
+	}
 }
 
 func TestCollectRole(t *testing.T) {
