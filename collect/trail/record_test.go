@@ -65,7 +65,7 @@ func TestParseRecord(t *testing.T) {
 		},
 		{
 			name: "invalid UTF-8 is kept byte-exact", parsed: true,
-			raw: "{\"eventID\":\"ev-5\",\"eventTime\":\"2026-11-16T10:00:00Z\",\"userAgent\":\"bad\xff\xfe\"}",
+			raw:   "{\"eventID\":\"ev-5\",\"eventTime\":\"2026-11-16T10:00:00Z\",\"userAgent\":\"bad\xff\xfe\"}",
 			check: func(t *testing.T, raw string, r *rowView) {},
 		},
 		{
