@@ -12,6 +12,7 @@ type apiError struct {
 	status  int
 	code    string
 	message string
+	header  http.Header // extra response headers, such as S3's x-amz-bucket-region
 }
 
 func (e *apiError) Error() string { return fmt.Sprintf("%s (%d): %s", e.code, e.status, e.message) }

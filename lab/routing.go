@@ -99,7 +99,11 @@ func (c *call) fail(err error) *response {
 	if !errors.As(err, &ae) {
 		ae = c.svc.internal
 	}
-	return c.svc.proto.errorResponse(c, ae)
+	r := c.svc.proto.errorResponse(c, ae)
+	for k, vs := range ae.header {
+		r.header[k] = vs
+	}
+	return r
 }
 
 // operation is what a route leads to.

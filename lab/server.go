@@ -234,6 +234,7 @@ type response struct {
 	status int
 	header http.Header
 	body   []byte
+	head   bool // answers a HEAD: Content-Length is the entity's, and there is no body
 }
 
 func (r *response) write(w http.ResponseWriter) {
@@ -241,7 +242,9 @@ func (r *response) write(w http.ResponseWriter) {
 	for k, vs := range r.header {
 		h[k] = vs
 	}
-	h.Set("Content-Length", strconv.Itoa(len(r.body)))
+	if !r.head {
+		h.Set("Content-Length", strconv.Itoa(len(r.body)))
+	}
 	w.WriteHeader(r.status)
 	_, _ = io.Copy(w, bytes.NewReader(r.body))
 }
