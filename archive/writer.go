@@ -46,9 +46,9 @@ type WriterOptions struct {
 const (
 	partitionQueue   = 256      // rows waiting for a partition's goroutine
 	batchRows        = 8192     // rows per Arrow batch
-	batchBytes       = 8 << 20  // approximate bytes per Arrow batch
+	batchBytes       = 2 << 20  // approximate bytes per Arrow batch
 	rowGroupRows     = 1 << 17  // rows per Parquet row group
-	rowGroupBytes    = 32 << 20 // approximate raw bytes per row group
+	rowGroupBytes    = 16 << 20 // approximate raw bytes per row group
 	defaultFileRows  = 4 << 20  // rows per Parquet file
 	partialSuffix    = ".partial"
 	tmpDirName       = ".tmp"
