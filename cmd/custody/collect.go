@@ -32,6 +32,7 @@ type collectOptions struct {
 	Parallel                     int
 	DefaultRate                  float64
 	Quiet                        bool
+	Resume                       string // an interrupted run's bundle to continue
 	Argv                         []string
 }
 
@@ -65,6 +66,9 @@ func (o *collectOptions) Validate() error {
 	if _, err := os.Stat(o.Out); err == nil {
 		return usagef("%s exists; a bundle is never overwritten", o.Out)
 	}
+	if o.Resume != "" && o.Resume == o.Out {
+		return usagef("--resume needs a new --out: the interrupted bundle is kept as it was sealed")
+	}
 	return nil
 }
 
@@ -89,6 +93,7 @@ func collectFlags() []cli.Flag {
 		&cli.IntFlag{Name: "parallel", Value: collect.DefaultParallel, Usage: "units of work in flight", EnvVars: []string{"CUSTODY_PARALLEL"}},
 		&cli.Float64Flag{Name: "default-rate", Value: 10, Usage: "requests/s per account, region and API where AWS publishes no quota"},
 		&cli.BoolFlag{Name: "quiet", Usage: "no progress lines"},
+		&cli.StringFlag{Name: "resume", Usage: "continue the interrupted collection sealed in this bundle: its finished units are carried over, not repeated"},
 	}
 }
 
@@ -117,7 +122,8 @@ func collectOptionsFrom(c *cli.Context, now time.Time) (*collectOptions, error) 
 		Regions: splitList(c.String("regions")), Sources: splitList(c.String("sources")),
 		Case: c.String("case"), Title: c.String("title"), Out: c.String("out"), Key: c.String("key"),
 		Parallel: c.Int("parallel"), DefaultRate: c.Float64("default-rate"), Quiet: c.Bool("quiet"),
-		Argv: redactArgs(os.Args),
+		Resume: c.String("resume"),
+		Argv:   redactArgs(os.Args),
 	}
 	if len(o.Sources) == 0 {
 		o.Sources = sourceNames
@@ -219,6 +225,24 @@ func runCollect(ctx context.Context, e *env, o *collectOptions) (*collectResult,
 			w.Abort()
 		}
 	}()
+	var prev *previousRun
+	runOpts := collect.Options{Parallel: o.Parallel, Logger: e.log}
+	var resumed []string
+	if o.Resume != "" {
+		v, err := archive.VerifierFor(pub)
+		if err != nil {
+			return nil, err
+		}
+		if prev, err = openPrevious(ctx, o.Resume, v, e); err != nil {
+			return nil, err
+		}
+		defer prev.rd.Close()
+		if _, err := prev.carryOver(ctx, w); err != nil {
+			return nil, err
+		}
+		runOpts.Done = prev.done
+		resumed = []string{prev.manifest}
+	}
 	sess.RecordInto(w)
 	res, err := sess.Resolve(ctx, collect.TargetOptions{
 		Org: o.Org, Accounts: o.Accounts, Exclude: o.Exclude, RoleName: o.RoleName, Regions: o.Regions,
@@ -233,9 +257,8 @@ func runCollect(ctx context.Context, e *env, o *collectOptions) (*collectResult,
 	}
 	sources := buildSources(sess, o.Sources, o.Since, o.Until)
 	progress := newProgressLines(e.stderr, o.Quiet)
-	stats, runErr := collect.Run(ctx, res.Targets, sources, w, collect.Options{
-		Parallel: o.Parallel, Logger: e.log, Progress: progress,
-	})
+	runOpts.Progress = progress
+	stats, runErr := collect.Run(ctx, res.Targets, sources, w, runOpts)
 	progress.stop()
 	interrupted := runErr != nil && ctx.Err() != nil && errors.Is(runErr, ctx.Err())
 	if runErr != nil && !interrupted {
@@ -247,7 +270,7 @@ func runCollect(ctx context.Context, e *env, o *collectOptions) (*collectResult,
 	w.SetRun(schemas.Run{
 		Case: o.Case, Title: o.Title, Kind: "evidence",
 		Since: o.Since, Until: o.Until, Started: started,
-		Targets: res.Info, Sources: sourceInfo(o), Command: o.Argv,
+		Targets: res.Info, Sources: sourceInfo(o), Command: o.Argv, Resumed: resumed,
 	})
 	m, err := w.Close(context.WithoutCancel(ctx))
 	if err != nil {
