@@ -13,6 +13,7 @@ func (s *Server) allServices() []*service {
 		kmsService(),
 		bedrockService(),
 		s3Service(),
+		iamService(),
 	}
 }
 
