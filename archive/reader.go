@@ -92,7 +92,16 @@ func (r *Reader) ScanRows(ctx context.Context, table string, fn func(p Partition
 	})
 }
 
-func (r *Reader) scanFile(ctx context.Context, f File, fn func(Partition, arrow.RecordBatch) error) error {
+func (r *Reader) scanFile(ctx context.Context, f File, fn func(Partition, arrow.RecordBatch) error) (err error) {
+	inFn := false
+	defer func() {
+		if p := recover(); p != nil {
+			if inFn {
+				panic(p) // the caller's own
+			}
+			err = fmt.Errorf("archive: %s: parquet reader failed: %v", f.Path, p)
+		}
+	}()
 	of, err := r.tree.Open(f.Path)
 	if err != nil {
 		return err
@@ -113,9 +122,11 @@ func (r *Reader) scanFile(ctx context.Context, f File, fn func(Partition, arrow.
 	}
 	defer rr.Release()
 	for rr.Next() {
+		inFn = true
 		if err := fn(*f.Partition, rr.RecordBatch()); err != nil {
 			return err
 		}
+		inFn = false
 	}
 	if err := rr.Err(); err != nil && err != io.EOF {
 		return fmt.Errorf("archive: %s: %w", f.Path, err)
