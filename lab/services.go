@@ -14,6 +14,7 @@ func (s *Server) allServices() []*service {
 		bedrockService(),
 		s3Service(),
 		iamService(),
+		logsService(),
 	}
 }
 
