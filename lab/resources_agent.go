@@ -125,11 +125,14 @@ type AgentKnowledgeBase struct {
 
 // AgentCollaboratorTo is a collaborator of a supervisor agent version.
 type AgentCollaboratorTo struct {
-	AgentVersion             string `json:"agentVersion"`
-	CollaboratorID           string `json:"collaboratorId"`
-	CollaboratorName         string `json:"collaboratorName"`
-	AliasARN                 string `json:"aliasArn"`
-	CollaborationInstruction string `json:"collaborationInstruction"`
+	AgentVersion             string    `json:"agentVersion"`
+	CollaboratorID           string    `json:"collaboratorId"`
+	CollaboratorName         string    `json:"collaboratorName"`
+	AliasARN                 string    `json:"aliasArn"`
+	CollaborationInstruction string    `json:"collaborationInstruction"`
+	RelayConversationHistory string    `json:"relayConversationHistory,omitempty"` // TO_COLLABORATOR DISABLED
+	CreatedAt                time.Time `json:"createdAt"`
+	UpdatedAt                time.Time `json:"updatedAt"`
 }
 
 // KnowledgeBase is a Bedrock knowledge base with its data sources and their

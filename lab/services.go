@@ -12,6 +12,7 @@ func (s *Server) allServices() []*service {
 		cloudtrailService(),
 		kmsService(),
 		bedrockService(),
+		bedrockAgentService(),
 		s3Service(),
 		iamService(),
 		logsService(),
