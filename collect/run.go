@@ -29,8 +29,9 @@ type Options struct {
 	Now  func() time.Time
 }
 
-// DefaultParallel is high because collection waits on AWS quotas, not CPU.
-var DefaultParallel = 16 * runtime.GOMAXPROCS(0)
+// DefaultParallel is high because collection waits on AWS quotas, not CPU:
+// every account-region of an organization should have a unit in flight.
+var DefaultParallel = max(256, 64*runtime.GOMAXPROCS(0))
 
 // Stats counts what a run did.
 type Stats struct {
@@ -65,7 +66,7 @@ func Run(ctx context.Context, targets []Target, sources []Source, sink Sink, o O
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	r := &runner{o: o, sink: countingSink{Sink: guardedSink{sink}}, stats: &Stats{Started: o.Now()}}
+	r := &runner{o: o, sink: countingSink{Sink: guardedSink{sink}, p: o.Progress}, stats: &Stats{Started: o.Now()}}
 	r.sink.n = &r.stats.Evidence
 	err := r.run(ctx, targets, sources)
 	r.stats.Finished = o.Now()
@@ -208,9 +209,11 @@ func (r *runner) gapFor(ctx context.Context, u Unit, err error) error {
 type countingSink struct {
 	Sink
 	n *int64
+	p Progress
 }
 
 func (s countingSink) Put(ctx context.Context, e Evidence) error {
 	atomic.AddInt64(s.n, 1)
+	s.p.Evidence(e.Unit.Source)
 	return s.Sink.Put(ctx, e)
 }

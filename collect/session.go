@@ -25,6 +25,7 @@ type SessionOptions struct {
 	ExternalID                   string
 	DefaultRate                  float64 // requests/s for APIs without a documented quota; 0 = conservative default
 	Now                          func() time.Time
+	OnCall                       func(schemas.Acquisition) // told of every call made, for display
 }
 
 // Session is the responder's connection to AWS for one run: the base
@@ -33,6 +34,7 @@ type SessionOptions struct {
 type Session struct {
 	f *awscfg.Factory
 
+	onCall func(schemas.Acquisition)
 	mu     sync.Mutex
 	sink   Sink
 	recErr error
@@ -56,7 +58,7 @@ func NewSession(ctx context.Context, o SessionOptions) (*Session, error) {
 	if len(name) > 64 {
 		name = name[:64]
 	}
-	s := &Session{}
+	s := &Session{onCall: o.OnCall}
 	s.f = &awscfg.Factory{
 		Base:        base,
 		Limits:      &awscfg.Limits{Default: awscfg.Quota{PerSecond: o.DefaultRate, Burst: max(int(o.DefaultRate), 1)}},
@@ -80,6 +82,9 @@ func (s *Session) RecordInto(sink Sink) {
 }
 
 func (s *Session) record(ctx context.Context, u schemas.Unit, a schemas.Acquisition) {
+	if s.onCall != nil {
+		s.onCall(a)
+	}
 	s.mu.Lock()
 	sink := s.sink
 	s.mu.Unlock()

@@ -203,7 +203,10 @@ func runCollect(ctx context.Context, e *env, o *collectOptions) (*collectResult,
 	if err != nil {
 		return nil, err
 	}
+	progress := newProgress(e.stderr, o.Quiet)
+	defer progress.stop()
 	sess, err := collect.NewSession(ctx, collect.SessionOptions{
+		OnCall:  progress.Call,
 		Profile: o.Profile, Region: o.Region, EndpointURL: o.EndpointURL,
 		AccessKeyID: o.AccessKeyID, SecretAccessKey: o.SecretKey,
 		Case: o.Case, ExternalID: o.ExternalID, DefaultRate: o.DefaultRate,
@@ -256,10 +259,8 @@ func runCollect(ctx context.Context, e *env, o *collectOptions) (*collectResult,
 		}
 	}
 	sources := buildSources(sess, o.Sources, o.Since, o.Until)
-	progress := newProgressLines(e.stderr, o.Quiet)
 	runOpts.Progress = progress
 	stats, runErr := collect.Run(ctx, res.Targets, sources, w, runOpts)
-	progress.stop()
 	interrupted := runErr != nil && ctx.Err() != nil && errors.Is(runErr, ctx.Err())
 	if runErr != nil && !interrupted {
 		return nil, runErr
