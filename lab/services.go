@@ -16,6 +16,7 @@ func (s *Server) allServices() []*service {
 		s3Service(),
 		iamService(),
 		logsService(),
+		lambdaService(),
 	}
 }
 
