@@ -1,6 +1,7 @@
 package archive_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -26,12 +27,13 @@ import (
 func TestKeysRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	for _, algo := range []string{"", "ed25519", "rsa"} {
-		for _, pass := range []string{"", "correct horse"} {
-			t.Run(algo+"/"+pass, func(t *testing.T) {
-				key, err := archive.GenerateKey(algo)
-				if err != nil {
-					t.Fatal(err)
-				}
+		t.Run(algo, func(t *testing.T) {
+			t.Parallel()
+			key, err := archive.GenerateKey(algo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, pass := range []string{"", "correct horse"} {
 				dir := t.TempDir()
 				priv, pub := filepath.Join(dir, "k.key"), filepath.Join(dir, "k.pub")
 				if err := archive.WriteKeyPair(priv, pub, key, []byte(pass)); err != nil {
@@ -43,8 +45,7 @@ func TestKeysRoundTrip(t *testing.T) {
 				if st, _ := os.Stat(priv); st.Mode().Perm() != 0o600 {
 					t.Errorf("private key mode %v", st.Mode())
 				}
-				ask := func() ([]byte, error) { return []byte(pass), nil }
-				signer, _, err := archive.LoadSigner(ctx, priv, ask)
+				signer, _, err := archive.LoadSigner(ctx, priv, func() ([]byte, error) { return []byte(pass), nil })
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -55,24 +56,41 @@ func TestKeysRoundTrip(t *testing.T) {
 					if b, _ := os.ReadFile(priv); !strings.Contains(string(b), "ENCRYPTED SIGSTORE PRIVATE KEY") {
 						t.Error("private key not encrypted")
 					}
+				} else if _, err := archive.LoadVerifier(priv); err != nil {
+					t.Errorf("public half of an unencrypted private key: %v", err)
 				}
 				v, err := archive.LoadVerifier(pub)
 				if err != nil {
 					t.Fatal(err)
 				}
-				b := filepath.Join(dir, "bundle")
-				archivetest.Build(t, b, archivetest.Options{Signer: signer, Scale: 1})
-				r, err := verify.Verify(ctx, b, verify.Options{Verifier: v})
-				if err != nil || !r.OK {
-					t.Fatalf("verify: %v %v", err, r.Problems)
+				msg := []byte("custody " + algo + pass)
+				sig, err := signer.SignMessage(bytes.NewReader(msg))
+				if err != nil {
+					t.Fatal(err)
 				}
-				if pass == "" {
-					if _, err := archive.LoadVerifier(priv); err != nil {
-						t.Errorf("public half of an unencrypted private key: %v", err)
-					}
+				if err := v.VerifySignature(bytes.NewReader(sig), bytes.NewReader(msg)); err != nil {
+					t.Errorf("signature does not verify with the written public key: %v", err)
 				}
-			})
-		}
+			}
+			if algo != "" {
+				return
+			}
+			// A whole bundle with the default key type.
+			signer, err := archive.SignerFor(key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := archive.VerifierFor(key.Public())
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := filepath.Join(t.TempDir(), "bundle")
+			archivetest.Build(t, b, archivetest.Options{Signer: signer, Scale: 1})
+			r, err := verify.Verify(ctx, b, verify.Options{Verifier: v})
+			if err != nil || !r.OK {
+				t.Fatalf("verify: %v %v", err, r.Problems)
+			}
+		})
 	}
 	if _, err := archive.GenerateKey("dsa"); err == nil {
 		t.Error("unknown algorithm accepted")
