@@ -29,6 +29,7 @@ type Reader struct {
 	tree        *Tree
 	m           *Manifest
 	manifestSHA string
+	blobs       map[string]int // raw sha256 → index in m.Files
 }
 
 // Open opens a bundle directory or its .tar.
@@ -47,7 +48,13 @@ func Open(path string) (*Reader, error) {
 		t.Close()
 		return nil, fmt.Errorf("archive: open %s: %w", path, err)
 	}
-	return &Reader{tree: t, m: m, manifestSHA: hashing.Bytes(b)}, nil
+	r := &Reader{tree: t, m: m, manifestSHA: hashing.Bytes(b), blobs: make(map[string]int)}
+	for i, f := range m.Files {
+		if f.IsBlob() {
+			r.blobs[f.RawSHA256] = i
+		}
+	}
+	return r, nil
 }
 
 // Close releases the bundle.
@@ -152,16 +159,11 @@ func NewDecoder() (*zstd.Decoder, error) {
 // content does not match its address or its recorded size, and never
 // yields more than the recorded size.
 func (r *Reader) OpenBlob(raw string) (io.ReadCloser, error) {
-	var bf *File
-	for i := range r.m.Files {
-		if r.m.Files[i].RawSHA256 == raw {
-			bf = &r.m.Files[i]
-			break
-		}
-	}
-	if bf == nil {
+	i, ok := r.blobs[raw]
+	if !ok {
 		return nil, fmt.Errorf("archive: no blob %s", raw)
 	}
+	bf := &r.m.Files[i]
 	of, err := r.tree.Open(bf.Path)
 	if err != nil {
 		return nil, err

@@ -328,9 +328,9 @@ func (c *checker) checkSignature(mb []byte, msha string, m *archive.Manifest) *a
 // sumLine is one line of SHA256SUMS.
 type sumLine struct{ sha, path string }
 
-// ParseSums parses coreutils sha256sum output: "<64 hex>  <path>" (or with
+// parseSums parses coreutils sha256sum output: "<64 hex>  <path>" (or with
 // " *" for binary mode) per line.
-func ParseSums(b []byte) ([]sumLine, error) {
+func parseSums(b []byte) ([]sumLine, error) {
 	var out []sumLine
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 4096), archive.MaxPathLen+128)
@@ -371,7 +371,7 @@ func (c *checker) checkSums(st *archive.Statement, m *archive.Manifest) []sumLin
 			return nil
 		}
 	}
-	lines, err := ParseSums(b)
+	lines, err := parseSums(b)
 	if err != nil {
 		c.add(KindSumsMismatch, archive.SumsName, "%v", err)
 		return nil
