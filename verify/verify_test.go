@@ -1,7 +1,10 @@
 package verify_test
 
 import (
+	"path/filepath"
+
 	"context"
+	"github.com/custodyhq/custody/archive"
 	"testing"
 
 	"github.com/custodyhq/custody/archive/archivetest"
@@ -19,5 +22,20 @@ func TestVerifyFixture(t *testing.T) {
 	}
 	if r.Files == 0 || r.Blobs == 0 || r.Rows == 0 || !r.SignatureChecked || len(r.Custody) != 1 {
 		t.Errorf("report %+v", r)
+	}
+}
+
+func TestVerifyEmptyBundle(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "empty")
+	w, err := archive.Create(dir, archive.WriterOptions{Signer: archivetest.Signer(t, "ed25519"), Now: archivetest.Clock()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, dir, verify.Options{})
+	if !r.OK || r.Files != 0 {
+		t.Fatalf("empty bundle: %+v", r)
 	}
 }
