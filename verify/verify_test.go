@@ -1,12 +1,11 @@
 package verify_test
 
 import (
-	"path/filepath"
-
 	"context"
-	"github.com/custodyhq/custody/archive"
+	"path/filepath"
 	"testing"
 
+	"github.com/custodyhq/custody/archive"
 	"github.com/custodyhq/custody/archive/archivetest"
 	"github.com/custodyhq/custody/verify"
 )
