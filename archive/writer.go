@@ -172,14 +172,10 @@ func (w *Writer) SetRun(r schemas.Run) {
 // An error reading the Body is returned wrapped and does not harm the
 // bundle; the caller may record a Gap.
 func (w *Writer) Put(ctx context.Context, e schemas.Evidence) error {
-	w.sendMu.RLock()
-	defer w.sendMu.RUnlock()
-	if w.closed {
-		return ErrClosed
-	}
-	if err := w.failed(); err != nil {
+	if err := w.enter(); err != nil {
 		return err
 	}
+	defer w.sendMu.RUnlock()
 	if e.Row == nil && e.Body == nil {
 		return fmt.Errorf("archive: put %s %q: neither row nor body", e.Kind, e.ObjectID)
 	}
@@ -210,14 +206,10 @@ func (w *Writer) Put(ctx context.Context, e schemas.Evidence) error {
 // Gap records evidence that could not be collected: a row in table gaps and
 // an entry in the manifest.
 func (w *Writer) Gap(ctx context.Context, g schemas.Gap) error {
-	w.sendMu.RLock()
-	defer w.sendMu.RUnlock()
-	if w.closed {
-		return ErrClosed
-	}
-	if err := w.failed(); err != nil {
+	if err := w.enter(); err != nil {
 		return err
 	}
+	defer w.sendMu.RUnlock()
 	if g.Time.IsZero() {
 		g.Time = w.now()
 	}
@@ -233,6 +225,20 @@ func (w *Writer) Gap(ctx context.Context, g schemas.Gap) error {
 	})
 	w.mu.Unlock()
 	return nil
+}
+
+// enter holds the writer open (sendMu for reading) for a Put or Gap, or
+// says why it cannot. On success the caller releases sendMu.
+func (w *Writer) enter() error {
+	w.sendMu.RLock()
+	err := w.failed()
+	if w.closed {
+		err = ErrClosed
+	}
+	if err != nil {
+		w.sendMu.RUnlock()
+	}
+	return err
 }
 
 func (w *Writer) failed() error {
@@ -325,24 +331,7 @@ func (w *Writer) Close(ctx context.Context) (*Manifest, error) {
 
 func (w *Writer) seal(ctx context.Context) (*Manifest, error) {
 	m := w.manifest()
-	mb, err := m.Marshal()
-	if err != nil {
-		return nil, err
-	}
-	if err := w.writeRoot(ManifestName, mb); err != nil {
-		return nil, err
-	}
-	mf := File{Path: ManifestName, SHA256: hashing.Bytes(mb), Size: int64(len(mb))}
-	covered := append([]File{mf}, m.Files...)
-	slices.SortFunc(covered, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
-	sums := SumsFile(covered)
-	if err := w.writeRoot(SumsName, sums); err != nil {
-		return nil, err
-	}
-	subjects := append(slices.Clone(covered), File{Path: SumsName, SHA256: hashing.Bytes(sums), Size: int64(len(sums))})
-	slices.SortFunc(subjects, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
-	st := NewStatement(m, mf, subjects)
-	sig, err := signStatement(w.o.Signer, w.hint, st)
+	d, err := SealDocuments(m, w.o.Signer)
 	if err != nil {
 		return nil, err
 	}
@@ -350,9 +339,17 @@ func (w *Writer) seal(ctx context.Context) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := VerifySignature(sig, v); err != nil {
+	if _, err := VerifySignature(d.Signature, v); err != nil {
 		return nil, fmt.Errorf("archive: self-check of the signature failed: %w", err)
 	}
+	mf := File{Path: ManifestName, SHA256: hashing.Bytes(d.Manifest), Size: int64(len(d.Manifest))}
+	if err := w.writeRoot(ManifestName, d.Manifest); err != nil {
+		return nil, err
+	}
+	if err := w.writeRoot(SumsName, d.Sums); err != nil {
+		return nil, err
+	}
+	sig := d.Signature
 	if err := w.writeRoot(SignatureName, sig); err != nil {
 		return nil, err
 	}
@@ -403,6 +400,35 @@ func (w *Writer) writeRoot(name string, data []byte) error {
 		return fmt.Errorf("archive: write %s: %w", name, err)
 	}
 	return nil
+}
+
+// Documents are the root files that seal a manifest.
+type Documents struct {
+	Manifest  []byte // manifest.json
+	Sums      []byte // SHA256SUMS
+	Signature []byte // manifest.sigstore.json
+}
+
+// SealDocuments encodes m and signs it: manifest.json, SHA256SUMS over it and
+// the listed files, and the signed statement over all of them. It does not
+// touch the disk.
+func SealDocuments(m *Manifest, s signature.Signer) (*Documents, error) {
+	mb, err := m.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	mf := File{Path: ManifestName, SHA256: hashing.Bytes(mb), Size: int64(len(mb))}
+	byPath := func(a, b File) int { return strings.Compare(a.Path, b.Path) }
+	covered := append([]File{mf}, m.Files...)
+	slices.SortFunc(covered, byPath)
+	sums := SumsFile(covered)
+	subjects := append(covered, File{Path: SumsName, SHA256: hashing.Bytes(sums), Size: int64(len(sums))})
+	slices.SortFunc(subjects, byPath)
+	sig, err := SignStatement(s, NewStatement(m, mf, subjects))
+	if err != nil {
+		return nil, err
+	}
+	return &Documents{Manifest: mb, Sums: sums, Signature: sig}, nil
 }
 
 // SumsFile renders files in coreutils sha256sum format, in the given order.

@@ -155,19 +155,7 @@ func TestDamage(t *testing.T) {
 			os.Symlink("/etc/passwd", filepath.Join(dir, "blobs", "passwd"))
 		}, verify.Options{}, verify.KindUnsafeEntry, "blobs/passwd"},
 		{"signature by another key", func(t *testing.T, dir string) {
-			b, err := os.ReadFile(filepath.Join(dir, archive.SignatureName))
-			if err != nil {
-				t.Fatal(err)
-			}
-			st, err := archive.UnverifiedStatement(b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sig, err := archive.SignStatement(archivetest.Signer(t, "ed25519-other"), st)
-			if err != nil {
-				t.Fatal(err)
-			}
-			os.WriteFile(filepath.Join(dir, archive.SignatureName), sig, 0o644)
+			archivetest.SignAs(t, dir, archivetest.Signer(t, "ed25519-other"))
 		}, verify.Options{}, verify.KindBadSignature, archive.SignatureName},
 		{"no key", func(t *testing.T, dir string) {}, verify.Options{SkipSignature: false, Verifier: nil}, verify.KindNoKey, archive.SignatureName},
 		{"unknown version", func(t *testing.T, dir string) {
@@ -192,28 +180,7 @@ func TestDamage(t *testing.T) {
 		{"blob content", func(t *testing.T, dir string) {
 			// A stored blob replaced by another valid zstd stream, its
 			// stored digest re-signed: the raw digest gives it away.
-			other := ""
-			archivetest.Reseal(t, dir, archivetest.Signer(t, "ed25519"), func(m *archive.Manifest) {
-				var src, dst *archive.File
-				for i := range m.Files {
-					if m.Files[i].IsBlob() {
-						if src == nil {
-							src = &m.Files[i]
-						} else if dst == nil {
-							dst = &m.Files[i]
-						}
-					}
-				}
-				b, err := os.ReadFile(filepath.Join(dir, src.Path))
-				if err != nil {
-					t.Fatal(err)
-				}
-				os.WriteFile(filepath.Join(dir, dst.Path), b, 0o644)
-				m.Blobs.StoredBytes += src.Size - dst.Size
-				dst.SHA256, dst.Size = src.SHA256, src.Size
-				other = dst.Path
-			})
-			blob = other
+			archivetest.SwapBlob(t, dir)
 		}, verify.Options{}, verify.KindBlobMismatch, ""},
 	}
 	cases = append(cases, struct {

@@ -58,29 +58,9 @@ func buildVectors(t *testing.T, root string) {
 		smallBundle(t, dir)
 		switch name {
 		case "bad-signature":
-			b, _ := os.ReadFile(filepath.Join(dir, archive.SignatureName))
-			st, err := archive.UnverifiedStatement(b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sig, err := archive.SignStatement(archivetest.Signer(t, "ed25519-other"), st)
-			if err != nil {
-				t.Fatal(err)
-			}
-			os.WriteFile(filepath.Join(dir, archive.SignatureName), sig, 0o644)
+			archivetest.SignAs(t, dir, archivetest.Signer(t, "ed25519-other"))
 		case "blob-mismatch":
-			archivetest.Reseal(t, dir, archivetest.Signer(t, "ed25519"), func(m *archive.Manifest) {
-				var blobs []*archive.File
-				for i := range m.Files {
-					if m.Files[i].IsBlob() {
-						blobs = append(blobs, &m.Files[i])
-					}
-				}
-				b, _ := os.ReadFile(filepath.Join(dir, blobs[0].Path))
-				os.WriteFile(filepath.Join(dir, blobs[1].Path), b, 0o644)
-				m.Blobs.StoredBytes += blobs[0].Size - blobs[1].Size
-				blobs[1].SHA256, blobs[1].Size = blobs[0].SHA256, blobs[0].Size
-			})
+			archivetest.SwapBlob(t, dir)
 		case "unlisted-file":
 			os.WriteFile(filepath.Join(dir, "blobs", "notes.txt"), []byte("added after sealing\n"), 0o644)
 		case "unknown-version":

@@ -10,8 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -235,29 +233,73 @@ func Reseal(t testing.TB, dir string, signer signature.Signer, edit func(*archiv
 	m := r.Manifest()
 	r.Close()
 	edit(m)
-	mb, err := m.Marshal()
+	d, err := archive.SealDocuments(m, signer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mf := archive.File{Path: archive.ManifestName, SHA256: hashing.Bytes(mb), Size: int64(len(mb))}
-	covered := append([]archive.File{mf}, m.Files...)
-	sort.Slice(covered, func(i, j int) bool { return covered[i].Path < covered[j].Path })
-	sums := archive.SumsFile(covered)
-	subjects := append(slices.Clone(covered), archive.File{Path: archive.SumsName, SHA256: hashing.Bytes(sums)})
-	sort.Slice(subjects, func(i, j int) bool { return subjects[i].Path < subjects[j].Path })
-	sig, err := archive.SignStatement(signer, archive.NewStatement(m, mf, subjects))
-	if err != nil {
-		t.Fatal(err)
-	}
-	line, err := archive.SignCustodyEntry(signer, archive.CustodyEntry{Time: m.Sealed, Actor: m.Actor, Action: "sealed", ManifestSHA256: mf.SHA256})
+	msha := hashing.Bytes(d.Manifest)
+	line, err := archive.SignCustodyEntry(signer, archive.CustodyEntry{Time: m.Sealed, Actor: m.Actor, Action: "sealed", ManifestSHA256: msha})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for name, data := range map[string][]byte{
-		archive.ManifestName: mb, archive.SumsName: sums, archive.SignatureName: sig, archive.CustodyName: append(line, '\n'),
+		archive.ManifestName: d.Manifest, archive.SumsName: d.Sums, archive.SignatureName: d.Signature, archive.CustodyName: append(line, '\n'),
 	} {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
+}
+
+// SignAs replaces the bundle's signature with one over the same statement
+// by another key.
+func SignAs(t testing.TB, dir string, signer signature.Signer) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, archive.SignatureName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := archive.UnverifiedStatement(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := archive.SignStatement(signer, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, archive.SignatureName), sig, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// SwapBlob overwrites the second blob of the bundle with the first one's
+// stored bytes and reseals with the fixture key, so every digest the
+// signature covers holds and only the raw content gives the swap away. It
+// returns the path of the overwritten blob.
+func SwapBlob(t testing.TB, dir string) string {
+	t.Helper()
+	swapped := ""
+	Reseal(t, dir, Signer(t, "ed25519"), func(m *archive.Manifest) {
+		var blobs []*archive.File
+		for i := range m.Files {
+			if m.Files[i].IsBlob() {
+				blobs = append(blobs, &m.Files[i])
+			}
+		}
+		if len(blobs) < 2 {
+			t.Fatal("SwapBlob: fewer than two blobs")
+		}
+		src, dst := blobs[0], blobs[1]
+		b, err := os.ReadFile(filepath.Join(dir, src.Path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, dst.Path), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		m.Blobs.StoredBytes += src.Size - dst.Size
+		dst.SHA256, dst.Size = src.SHA256, src.Size
+		swapped = dst.Path
+	})
+	return swapped
 }
