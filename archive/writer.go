@@ -169,8 +169,10 @@ func (w *Writer) SetRun(r schemas.Run) {
 // once, hashed and compressed as it streams, in the caller's goroutine), and
 // its Row, if any, in the row's table. A BlobRow learns its blob through
 // SetBlob before it is queued. The caller must not touch e.Row afterwards.
-// An error reading the Body is returned wrapped and does not harm the
-// bundle; the caller may record a Gap.
+// An error reading the Body is returned wrapped (IsBodyError) and does not
+// harm the bundle; the caller may record a Gap. A Body without a Row is
+// stored, but only rows say where a blob came from: give one where a table
+// fits.
 func (w *Writer) Put(ctx context.Context, e schemas.Evidence) error {
 	if err := w.enter(); err != nil {
 		return err

@@ -34,6 +34,8 @@ const (
 	MediaTypeVerifyReport = "application/vnd.custody.verify-report.v1+json"
 	MediaTypeInspect      = "application/vnd.custody.inspect.v1+json"
 	MediaTypeCustodyEntry = "application/vnd.custody.custody-entry.v1+json"
+	// MediaTypeReport is the JSON triage report of `custody report`.
+	MediaTypeReport = "application/vnd.custody.report.v1+json"
 )
 
 // FormatVersion is the bundle format version this build writes and the only

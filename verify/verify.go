@@ -290,6 +290,9 @@ func (c *checker) checkSignature(mb []byte, msha string, m *archive.Manifest) *a
 			}
 		}
 	}
+	if p := st.Predicate; p.FormatVersion != m.FormatVersion || p.MediaType != m.MediaType || p.Case != m.Case || !p.Sealed.Equal(m.Sealed) {
+		c.add(KindSubjectMismatch, archive.ManifestName, "predicate (version %d, %s, case %q, sealed %s) does not describe the manifest", p.FormatVersion, p.MediaType, p.Case, p.Sealed)
+	}
 	subj := make(map[string]string, len(st.Subject))
 	for _, s := range st.Subject {
 		if _, dup := subj[s.Name]; dup {
