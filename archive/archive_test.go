@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -200,5 +201,82 @@ func TestConcurrentPut(t *testing.T) {
 	}
 	if rows != 800 || files < 16 {
 		t.Errorf("objects: %d rows in %d files, want 800 in at least 16 (50 rows per file)", rows, files)
+	}
+}
+
+// TestPutDuringClose: rows Put while Close runs are either in the sealed
+// bundle (Put returned nil) or refused with ErrClosed, never lost.
+func TestPutDuringClose(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "b")
+	w, err := archive.Create(dir, archive.WriterOptions{Signer: archivetest.Signer(t, "ed25519"), BlobWorkers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	accepted := 0
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				err := w.Put(ctx, schemas.Evidence{
+					Kind: schemas.KindS3Object, Unit: schemas.Unit{Target: archivetest.Targets[g%3]},
+					Row: &schemas.Object{Key: fmt.Sprint(g, "/", i)}, Body: strings.NewReader(fmt.Sprint(i % 7)),
+				})
+				if errors.Is(err, archive.ErrClosed) {
+					return
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				accepted++
+				mu.Unlock()
+			}
+		})
+	}
+	for {
+		mu.Lock()
+		n := accepted
+		mu.Unlock()
+		if n > 200 {
+			break
+		}
+		runtime.Gosched()
+	}
+	m, err := w.Close(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	var rows int64
+	for _, ti := range m.Tables {
+		rows += ti.Rows
+	}
+	if rows != int64(accepted) {
+		t.Errorf("%d rows sealed, %d Puts accepted", rows, accepted)
+	}
+}
+
+func TestPartitionValue(t *testing.T) {
+	for in, want := range map[string]string{
+		"":             "__HIVE_DEFAULT_PARTITION__",
+		"123456789012": "123456789012",
+		"us-east-1":    "us-east-1",
+		".":            "%2E",
+		"..":           "%2E%2E",
+		"a.b":          "a.b",
+		"a/b":          "a%2Fb",
+		"50%":          "50%25",
+		"é":            "%C3%A9",
+	} {
+		got := archive.PartitionValue(in)
+		if got != want {
+			t.Errorf("PartitionValue(%q) = %q, want %q", in, got, want)
+		}
+		if err := archive.CheckPath(archive.PartitionDir("gaps", archive.Partition{Account: in, Region: in})); err != nil {
+			t.Errorf("partition %q: %v", in, err)
+		}
 	}
 }
