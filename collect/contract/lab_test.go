@@ -141,17 +141,13 @@ func TestLabContract(t *testing.T) {
 // TestLabMatchesMoto seeds the same estate into moto and into the lab,
 // collects both, and checks that custody gets the same evidence from each.
 func TestLabMatchesMoto(t *testing.T) {
-	endpoint := os.Getenv("CUSTODY_MOTO_URL")
-	if endpoint == "" {
-		t.Skip("CUSTODY_MOTO_URL not set: moto not running (" + motoHowTo + ")")
-	}
+	em := moto(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	// The lab lists any key, so the fixture is moto's: both must hold the
-	// same state.
+	// Both hold moto's fixture, the one without keys moto cannot list.
 	f := newFixture(time.Now(), motoQuirks)
-	seedMoto(ctx, t, endpoint, f)
-	fromMoto := collectAll(ctx, t, emulator{url: endpoint, key: "testing", secret: "testing"}, f)
+	seedMoto(ctx, t, em.url, f)
+	fromMoto := collectAll(ctx, t, em, f)
 
 	fromLab := collectAll(ctx, t, startLab(t, labScenario(t, f)), f)
 	for _, g := range fromLab.sink.gaps {

@@ -30,19 +30,26 @@ import (
 
 const motoHowTo = "start it with `moto_server -H 127.0.0.1 -p 5055` and export CUSTODY_MOTO_URL=http://127.0.0.1:5055; .ci/run does both"
 
-// TestMotoContract seeds a small estate into moto with plain SDK clients,
-// collects it with custody's session and sources, and checks the evidence
-// against what was seeded.
-func TestMotoContract(t *testing.T) {
+// moto is the moto server CI runs; the test is skipped, and says so, when
+// there is none.
+func moto(t *testing.T) emulator {
+	t.Helper()
 	endpoint := os.Getenv("CUSTODY_MOTO_URL")
 	if endpoint == "" {
 		t.Skip("CUSTODY_MOTO_URL not set: moto not running (" + motoHowTo + ")")
 	}
+	return emulator{url: endpoint, key: "testing", secret: "testing"}
+}
+
+// TestMotoContract seeds a small estate into moto with plain SDK clients,
+// collects it with custody's session and sources, and checks the evidence
+// against what was seeded.
+func TestMotoContract(t *testing.T) {
+	em := moto(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	f := newFixture(time.Now(), motoQuirks)
-	member := seedMoto(ctx, t, endpoint, f)
-	em := emulator{url: endpoint, key: "testing", secret: "testing"}
+	member := seedMoto(ctx, t, em.url, f)
 	got := collectAll(ctx, t, em, f)
 
 	checkAll(ctx, t, em, f, got, member, motoQuirks)
