@@ -41,7 +41,7 @@ type gen struct {
 	rng    *rand.Rand
 	anchor time.Time
 	sc     *Scenario
-	ids    map[string]bool // event ids issued, to keep them unique
+	ids    map[string]bool // event ids drawn so far, to keep them unique
 }
 
 // Builtin returns the built-in scenario: an organization of a management

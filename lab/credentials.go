@@ -25,7 +25,7 @@ type principal struct {
 type authFailure struct{ expired bool }
 
 // credentials holds the keys the lab accepts: the responder's long-term
-// key and the temporary keys AssumeRole issued.
+// key and the temporary keys AssumeRole handed out.
 type credentials struct {
 	seed int64
 	mu   sync.Mutex
@@ -73,8 +73,8 @@ func (cs *credentials) responder(account, user string) *principal {
 	return p
 }
 
-// issue creates temporary credentials for an assumed role session.
-func (cs *credentials) issue(account, roleName, roleID, session string, d time.Duration, now time.Time) *principal {
+// mint creates temporary credentials for an assumed role session.
+func (cs *credentials) mint(account, roleName, roleID, session string, d time.Duration, now time.Time) *principal {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	cs.n++

@@ -2,6 +2,7 @@ package lab
 
 import (
 	"encoding/json"
+	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -123,8 +124,7 @@ func (t *epoch) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &f); err != nil {
 		return err
 	}
-	sec := int64(f)
-	*t = epoch(time.Unix(sec, int64((f-float64(sec))*1e9)).UTC())
+	*t = epoch(time.UnixMilli(int64(math.Round(f * 1000))).UTC())
 	return nil
 }
 

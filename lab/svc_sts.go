@@ -55,7 +55,7 @@ var (
 	sessionNamePattern = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
 )
 
-// assumeRole issues temporary credentials for a role whose trust policy
+// assumeRole hands out temporary credentials for a role whose trust policy
 // names the caller's account or the caller.
 func assumeRole(c *call) (*response, error) {
 	f := c.form()
@@ -87,7 +87,7 @@ func assumeRole(c *call) (*response, error) {
 	if role == nil || role.ARN != roleARN || !trusts(role.AssumeRolePolicyDocument, c.who) {
 		return nil, denied
 	}
-	p := c.srv.creds.issue(acct.ID, role.RoleName, role.RoleID, session, dur, time.Now())
+	p := c.srv.creds.mint(acct.ID, role.RoleName, role.RoleID, session, dur, time.Now())
 	var out assumeRoleResult
 	out.Credentials.AccessKeyID = p.AccessKeyID
 	out.Credentials.SecretAccessKey = p.Secret
