@@ -43,14 +43,27 @@ type Roles struct {
 	// Roles are names or ARNs. An ARN is read only in its own account. When
 	// empty, every role of the account is listed (ListRoles) and read.
 	Roles []string
-	// Region is the region IAM is read from: units are listed only for
-	// targets in it. "" = once per account, from whichever of its targets
-	// lists units first; a Roles value then serves one run.
+	// Region is the region IAM is called in. IAM is global: each account's
+	// roles are read once, whichever of its targets lists units first, and
+	// the units are the account's in this region, so their keys do not
+	// depend on which one did. "" = IAM's region in the target's partition
+	// (us-east-1, us-gov-west-1, cn-north-1). A Roles value serves one run.
 	Region string
 	Now    func() time.Time
 
 	mu      sync.Mutex
 	claimed map[string]bool // accounts whose roles a target has listed
+}
+
+// iamRegion is where IAM's endpoint lives in a region's partition.
+func iamRegion(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "cn-north-1"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "us-gov-west-1"
+	}
+	return "us-east-1"
 }
 
 var _ collect.Source = (*Roles)(nil)
@@ -60,11 +73,13 @@ func (*Roles) Name() string { return Source }
 const unitPrefix = "role/"
 
 func (r *Roles) Units(ctx context.Context, t collect.Target) ([]collect.Unit, error) {
-	if r.Region != "" && t.Region != r.Region {
+	if !r.claim(t.Account) {
 		return nil, nil
 	}
-	if r.Region == "" && !r.claim(t.Account) {
-		return nil, nil
+	if r.Region != "" {
+		t.Region = r.Region
+	} else {
+		t.Region = iamRegion(t.Region)
 	}
 	var names []string
 	if len(r.Roles) == 0 {

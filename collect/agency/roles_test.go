@@ -150,42 +150,62 @@ func (s *memSink) Gap(_ context.Context, g collect.Gap) error { s.gaps = append(
 
 var target = collect.Target{Account: "111122223333", Region: "us-east-1"}
 
-func unitIDs(t *testing.T, r *Roles, tg collect.Target) []string {
-	t.Helper()
-	units, err := r.Units(context.Background(), tg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ids []string
-	for _, u := range units {
-		ids = append(ids, u.ID)
-	}
-	return ids
-}
-
 func TestUnits(t *testing.T) {
 	f := newFake()
 	client := func(collect.Target) (API, error) { return f, nil }
-	named := &Roles{Client: client, Region: "us-east-1", Roles: []string{
-		"agent-exec", "arn:aws:iam::111122223333:role/service-role/agent-exec", "arn:aws:iam::999999999999:role/elsewhere", "other",
-	}}
-	if got, want := unitIDs(t, named, target), []string{"role/agent-exec", "role/other"}; !slices.Equal(got, want) {
-		t.Errorf("named units = %q, want %q", got, want)
-	}
-	if got := unitIDs(t, named, collect.Target{Account: target.Account, Region: "eu-west-1"}); len(got) != 0 {
-		t.Errorf("units outside the IAM region = %q", got)
-	}
-	all := &Roles{Client: client}
-	if got, want := unitIDs(t, all, target), []string{"role/agent-exec", "role/other"}; !slices.Equal(got, want) {
-		t.Errorf("enumerated units = %q, want %q", got, want)
-	}
-	// Without a region, an account's roles are listed once, by whichever
-	// of its targets asks first.
-	if got := unitIDs(t, all, collect.Target{Account: target.Account, Region: "eu-west-1"}); len(got) != 0 {
-		t.Errorf("units listed again in another region: %q", got)
-	}
-	if got := unitIDs(t, all, collect.Target{Account: "444455556666", Region: "eu-west-1"}); len(got) != 2 {
-		t.Errorf("another account's units = %q, want its roles", got)
+	names := []string{"agent-exec", "arn:aws:iam::111122223333:role/service-role/agent-exec", "arn:aws:iam::999999999999:role/elsewhere", "other"}
+	for _, tc := range []struct {
+		name    string
+		r       *Roles
+		targets []collect.Target // listed in this order
+		want    []string         // account/region/id of every unit
+	}{
+		{
+			name:    "named, once per account, in IAM's region",
+			r:       &Roles{Client: client, Roles: names},
+			targets: []collect.Target{{Account: "111122223333", Region: "eu-west-1"}, {Account: "111122223333", Region: "us-east-1"}},
+			want:    []string{"111122223333/us-east-1/role/agent-exec", "111122223333/us-east-1/role/other"},
+		},
+		{
+			name: "enumerated, per account",
+			r:    &Roles{Client: client},
+			targets: []collect.Target{
+				{Account: "111122223333", Region: "us-east-1"}, {Account: "111122223333", Region: "eu-west-1"},
+				{Account: "444455556666", Region: "eu-west-1"},
+			},
+			want: []string{
+				"111122223333/us-east-1/role/agent-exec", "111122223333/us-east-1/role/other",
+				"444455556666/us-east-1/role/agent-exec", "444455556666/us-east-1/role/other",
+			},
+		},
+		{
+			name:    "other partitions",
+			r:       &Roles{Client: client, Roles: []string{"other"}},
+			targets: []collect.Target{{Account: "111122223333", Region: "cn-northwest-1"}, {Account: "444455556666", Region: "us-gov-east-1"}},
+			want:    []string{"111122223333/cn-north-1/role/other", "444455556666/us-gov-west-1/role/other"},
+		},
+		{
+			name:    "a set region",
+			r:       &Roles{Client: client, Roles: []string{"other"}, Region: "eu-central-1"},
+			targets: []collect.Target{{Account: "111122223333", Region: "us-east-1"}},
+			want:    []string{"111122223333/eu-central-1/role/other"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, tg := range tc.targets {
+				units, err := tc.r.Units(context.Background(), tg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, u := range units {
+					got = append(got, u.Target.Account+"/"+u.Target.Region+"/"+u.ID)
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("units = %q, want %q", got, tc.want)
+			}
+		})
 	}
 }
 
