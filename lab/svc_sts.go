@@ -87,6 +87,9 @@ func assumeRole(c *call) (*response, error) {
 	if role == nil || role.ARN != roleARN || !trusts(role.AssumeRolePolicyDocument, c.who) {
 		return nil, denied
 	}
+	if max := time.Duration(role.MaxSessionDuration) * time.Second; max > 0 && dur > max {
+		return nil, newAPIError(http.StatusBadRequest, "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+	}
 	p := c.srv.creds.mint(acct.ID, role.RoleName, role.RoleID, session, dur, time.Now())
 	var out assumeRoleResult
 	out.Credentials.AccessKeyID = p.AccessKeyID
