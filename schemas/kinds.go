@@ -13,9 +13,24 @@ const (
 	KindDataSource      = "aws.bedrock.data-source"
 	KindRole            = "aws.iam.role"
 	KindLambdaFunction  = "aws.lambda.function"
-	KindS3Object        = "aws.s3.object"
-	KindAcquisition     = "custody.acquisition"
-	KindGap             = "custody.gap"
+
+	KindAgentVersion          = "aws.bedrock.agent-version"
+	KindAgentAlias            = "aws.bedrock.agent-alias"
+	KindActionGroup           = "aws.bedrock.action-group"
+	KindAgentKnowledgeBase    = "aws.bedrock.agent-knowledge-base" // a knowledge base associated with an agent version
+	KindAgentCollaborator     = "aws.bedrock.agent-collaborator"
+	KindIngestionJob          = "aws.bedrock.ingestion-job"
+	KindImportedModel         = "aws.bedrock.imported-model"
+	KindCustomizationJob      = "aws.bedrock.customization-job"
+	KindProvisionedThroughput = "aws.bedrock.provisioned-throughput"
+	KindFoundationModel       = "aws.bedrock.foundation-model"
+	KindModelAvailability     = "aws.bedrock.model-availability" // an account's access to and agreement for a foundation model
+	KindLambdaPolicy          = "aws.lambda.policy"              // a function's resource-based policy
+	KindLambdaCode            = "aws.lambda.code"                // a function's deployment package, as a blob
+
+	KindS3Object    = "aws.s3.object"
+	KindAcquisition = "custody.acquisition"
+	KindGap         = "custody.gap"
 )
 
 // Table names. Each is a directory under tables/ in a bundle.

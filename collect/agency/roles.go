@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/custodyhq/custody/collect"
+	"github.com/custodyhq/custody/collect/discover"
 	"github.com/custodyhq/custody/schemas"
 )
 
@@ -50,9 +51,12 @@ type Roles struct {
 	// (us-east-1, us-gov-west-1, cn-north-1). A Roles value serves one run.
 	Region string
 	Now    func() time.Time
+	// Estate, when Roles is empty, finds the roles to read: the execution
+	// roles each target's Bedrock estate runs as, rather than every role.
+	Estate *discover.Estate
 
 	mu      sync.Mutex
-	claimed map[string]bool // accounts whose roles a target has listed
+	claimed map[string]bool // accounts whose roles a target has listed; account/role/name of discovered roles
 }
 
 // iamRegion is where IAM's endpoint lives in a region's partition.
@@ -73,6 +77,9 @@ func (*Roles) Name() string { return Source }
 const unitPrefix = "role/"
 
 func (r *Roles) Units(ctx context.Context, t collect.Target) ([]collect.Unit, error) {
+	if len(r.Roles) == 0 && r.Estate != nil {
+		return r.discoveredUnits(ctx, t)
+	}
 	if !r.claim(t.Account) {
 		return nil, nil
 	}

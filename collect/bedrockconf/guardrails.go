@@ -1,19 +1,20 @@
 // Package bedrockconf snapshots Amazon Bedrock configuration: guardrails with
-// every version, and the model-invocation logging configuration.
+// every version, the model-invocation logging configuration, custom and
+// imported models, customization jobs, provisioned throughput, and the
+// foundation models with the account's access to each.
 package bedrockconf
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/bedrock"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/custodyhq/custody/collect"
+	"github.com/custodyhq/custody/collect/internal/snapshot"
 	"github.com/custodyhq/custody/schemas"
 )
 
@@ -26,6 +27,7 @@ type API interface {
 	bedrock.ListGuardrailsAPIClient
 	GetGuardrail(ctx context.Context, in *bedrock.GetGuardrailInput, opts ...func(*bedrock.Options)) (*bedrock.GetGuardrailOutput, error)
 	GetModelInvocationLoggingConfiguration(ctx context.Context, in *bedrock.GetModelInvocationLoggingConfigurationInput, opts ...func(*bedrock.Options)) (*bedrock.GetModelInvocationLoggingConfigurationOutput, error)
+	ModelsAPI
 }
 
 // Config snapshots Bedrock's configuration, one unit per account, region
@@ -40,15 +42,21 @@ var _ collect.Source = (*Config)(nil)
 func (*Config) Name() string { return Source }
 
 const (
-	unitGuardrails = "guardrails"
-	unitLogging    = "invocation-logging"
+	unitGuardrails        = "guardrails"
+	unitLogging           = "invocation-logging"
+	unitCustomModels      = "custom-models"
+	unitImportedModels    = "imported-models"
+	unitCustomizationJobs = "customization-jobs"
+	unitProvisioned       = "provisioned-throughput"
+	unitFoundationModels  = "foundation-models"
 )
 
 func (c *Config) Units(ctx context.Context, t collect.Target) ([]collect.Unit, error) {
-	return []collect.Unit{
-		{Source: Source, ID: unitGuardrails, Target: t},
-		{Source: Source, ID: unitLogging, Target: t},
-	}, nil
+	var units []collect.Unit
+	for _, id := range []string{unitGuardrails, unitLogging, unitCustomModels, unitImportedModels, unitCustomizationJobs, unitProvisioned, unitFoundationModels} {
+		units = append(units, collect.Unit{Source: Source, ID: id, Target: t})
+	}
+	return units, nil
 }
 
 func (c *Config) Collect(ctx context.Context, u collect.Unit, sink collect.Sink) error {
@@ -61,6 +69,16 @@ func (c *Config) Collect(ctx context.Context, u collect.Unit, sink collect.Sink)
 		return c.guardrails(ctx, api, u, sink)
 	case unitLogging:
 		return c.logging(ctx, api, u, sink)
+	case unitCustomModels:
+		return c.customModels(ctx, api, u, sink)
+	case unitImportedModels:
+		return c.importedModels(ctx, api, u, sink)
+	case unitCustomizationJobs:
+		return c.customizationJobs(ctx, api, u, sink)
+	case unitProvisioned:
+		return c.provisioned(ctx, api, u, sink)
+	case unitFoundationModels:
+		return c.foundationModels(ctx, api, u, sink)
 	}
 	return fmt.Errorf("bedrockconf: unknown unit %q", u.ID)
 }
@@ -145,34 +163,12 @@ func (c *Config) logging(ctx context.Context, api API, u collect.Unit, sink coll
 	return c.put(ctx, sink, u, row, map[string]any{"logging_config": out.LoggingConfig}, "GetModelInvocationLoggingConfiguration", out.ResultMetadata)
 }
 
-func (c *Config) put(ctx context.Context, sink collect.Sink, u collect.Unit, row *schemas.Resource, norm map[string]any, op string, md middleware.Metadata) error {
-	n, err := json.Marshal(norm)
-	if err != nil {
-		return fmt.Errorf("bedrockconf: normalize %s: %w", row.ARN, err)
-	}
-	at := c.now()
-	reqID, _ := awsmiddleware.GetRequestIDMetadata(md)
-	raw, whole := collect.RawBody(md)
-	row.Normalized = string(n)
-	row.Raw = string(raw)
-	row.Operation = op
-	row.RequestID = reqID
-	row.AcquiredAt = at
-	claimed := ""
-	if !whole {
-		claimed = "raw body exceeded capture limit"
-	}
-	return sink.Put(ctx, collect.Evidence{
-		Kind: row.Kind, Unit: u, ObjectID: row.ARN + versionSuffix(row.Version), ObservedAt: at,
-		Provenance: schemas.Provenance{Service: "bedrock", Operation: op, RequestID: reqID, Time: at},
-		Claimed:    claimed,
-		Row:        row,
-	})
+func (c *Config) put(ctx context.Context, sink collect.Sink, u collect.Unit, row *schemas.Resource, norm any, op string, md middleware.Metadata) error {
+	return c.putCall(ctx, sink, u, row, norm, snapshot.Call{Operation: op, Metadata: md})
 }
 
-func versionSuffix(v string) string {
-	if v == "" {
-		return ""
-	}
-	return ":" + v
+// putCall snapshots one Bedrock response, or one element of a listing.
+func (c *Config) putCall(ctx context.Context, sink collect.Sink, u collect.Unit, row *schemas.Resource, norm any, call snapshot.Call) error {
+	call.Service = "bedrock"
+	return snapshot.Put(ctx, sink, u, c.now(), row, norm, call)
 }

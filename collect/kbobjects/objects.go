@@ -20,6 +20,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/custodyhq/custody/collect"
+	"github.com/custodyhq/custody/collect/discover"
 	"github.com/custodyhq/custody/schemas"
 )
 
@@ -77,6 +78,10 @@ type Objects struct {
 	MaxObjectBytes int64 // content larger than this is not preserved; 0 = no limit
 	PageSize       int32 // ListObjectVersions page; 0 = S3's default (1000)
 	Now            func() time.Time
+	// Estate, when Locations is empty, finds each target's locations:
+	// what its knowledge bases, custom and imported models and agent
+	// action groups read from S3.
+	Estate *discover.Estate
 }
 
 var _ collect.Source = (*Objects)(nil)
@@ -89,6 +94,9 @@ func unitID(bucket, prefix string) string { return "s3://" + bucket + "/" + pref
 // Units lists one unit per distinct bucket and prefix of the target's
 // account that lies in the target's region.
 func (o *Objects) Units(ctx context.Context, t collect.Target) ([]collect.Unit, error) {
+	if len(o.Locations) == 0 && o.Estate != nil {
+		return o.discoveredUnits(ctx, t)
+	}
 	var api API
 	var units []collect.Unit
 	seen := map[string]bool{}
@@ -108,16 +116,9 @@ func (o *Objects) Units(ctx context.Context, t collect.Target) ([]collect.Unit, 
 					return nil, err
 				}
 			}
-			out, err := api.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(l.Bucket)})
-			switch {
-			case err == nil:
-				region = bucketRegion(out.LocationConstraint)
-			case ctx.Err() != nil:
-				return nil, ctx.Err()
-			default:
-				// The bucket cannot be located from here: collect it from
-				// this target, where the refusal is recorded as a gap.
-				region = t.Region
+			var err error
+			if region, err = locate(ctx, api, l.Bucket, t.Region); err != nil {
+				return nil, err
 			}
 		}
 		if region != t.Region {
@@ -127,6 +128,20 @@ func (o *Objects) Units(ctx context.Context, t collect.Target) ([]collect.Unit, 
 		units = append(units, collect.Unit{Source: Source, ID: id, Target: t})
 	}
 	return units, nil
+}
+
+// locate asks S3 for a bucket's region. A bucket that cannot be located
+// from here is collected from here, where the refusal is recorded as a
+// gap; only cancellation is an error.
+func locate(ctx context.Context, api API, bucket, here string) (string, error) {
+	out, err := api.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(bucket)})
+	switch {
+	case err == nil:
+		return bucketRegion(out.LocationConstraint), nil
+	case ctx.Err() != nil:
+		return "", ctx.Err()
+	}
+	return here, nil
 }
 
 // bucketRegion maps a LocationConstraint to a region name.
@@ -143,6 +158,9 @@ func bucketRegion[S ~string](c S) string {
 // location returns what the unit covers: its bucket, prefix, and
 // everything that led to it.
 func (o *Objects) location(u collect.Unit) (bucket, prefix, ledBy string, ok bool) {
+	if len(o.Locations) == 0 && o.Estate != nil {
+		return o.discoveredLocation(u)
+	}
 	var led []string
 	for _, l := range o.Locations {
 		if unitID(l.Bucket, l.Prefix) != u.ID || (l.Account != "" && l.Account != u.Target.Account) {

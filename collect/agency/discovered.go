@@ -1,0 +1,34 @@
+package agency
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/custodyhq/custody/collect"
+)
+
+// discoveredUnits lists a unit for each execution role t's estate leads
+// to (agents, knowledge bases, action-group functions, invocation
+// logging) in t's own account. IAM is global: each role is read once, in
+// IAM's region, however many targets meet it.
+func (r *Roles) discoveredUnits(ctx context.Context, t collect.Target) ([]collect.Unit, error) {
+	f, err := r.Estate.Find(ctx, t)
+	if err != nil {
+		return nil, fmt.Errorf("agency: discover roles %s/%s: %w", t.Account, t.Region, err)
+	}
+	it := t
+	if r.Region != "" {
+		it.Region = r.Region
+	} else {
+		it.Region = iamRegion(t.Region)
+	}
+	var units []collect.Unit
+	for _, role := range f.Roles {
+		name, account := roleName(role.ARN)
+		if name == "" || (account != "" && account != t.Account) || !r.claim(t.Account+"/"+unitPrefix+name) {
+			continue
+		}
+		units = append(units, collect.Unit{Source: Source, ID: unitPrefix + name, Target: it})
+	}
+	return units, nil
+}

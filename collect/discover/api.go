@@ -1,0 +1,38 @@
+package discover
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/service/bedrock"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagent"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+)
+
+// AgentsAPI is the part of the Agents for Amazon Bedrock client discovery
+// uses.
+type AgentsAPI interface {
+	bedrockagent.ListKnowledgeBasesAPIClient
+	bedrockagent.ListDataSourcesAPIClient
+	bedrockagent.ListAgentsAPIClient
+	bedrockagent.ListAgentVersionsAPIClient
+	bedrockagent.ListAgentActionGroupsAPIClient
+	GetKnowledgeBase(ctx context.Context, in *bedrockagent.GetKnowledgeBaseInput, opts ...func(*bedrockagent.Options)) (*bedrockagent.GetKnowledgeBaseOutput, error)
+	GetDataSource(ctx context.Context, in *bedrockagent.GetDataSourceInput, opts ...func(*bedrockagent.Options)) (*bedrockagent.GetDataSourceOutput, error)
+	GetAgent(ctx context.Context, in *bedrockagent.GetAgentInput, opts ...func(*bedrockagent.Options)) (*bedrockagent.GetAgentOutput, error)
+	GetAgentVersion(ctx context.Context, in *bedrockagent.GetAgentVersionInput, opts ...func(*bedrockagent.Options)) (*bedrockagent.GetAgentVersionOutput, error)
+	GetAgentActionGroup(ctx context.Context, in *bedrockagent.GetAgentActionGroupInput, opts ...func(*bedrockagent.Options)) (*bedrockagent.GetAgentActionGroupOutput, error)
+}
+
+// BedrockAPI is the part of the Amazon Bedrock client discovery uses.
+type BedrockAPI interface {
+	bedrock.ListCustomModelsAPIClient
+	bedrock.ListImportedModelsAPIClient
+	GetCustomModel(ctx context.Context, in *bedrock.GetCustomModelInput, opts ...func(*bedrock.Options)) (*bedrock.GetCustomModelOutput, error)
+	GetImportedModel(ctx context.Context, in *bedrock.GetImportedModelInput, opts ...func(*bedrock.Options)) (*bedrock.GetImportedModelOutput, error)
+	GetModelInvocationLoggingConfiguration(ctx context.Context, in *bedrock.GetModelInvocationLoggingConfigurationInput, opts ...func(*bedrock.Options)) (*bedrock.GetModelInvocationLoggingConfigurationOutput, error)
+}
+
+// LambdaAPI is the Lambda call discovery uses to learn a function's role.
+type LambdaAPI interface {
+	GetFunction(ctx context.Context, in *lambda.GetFunctionInput, opts ...func(*lambda.Options)) (*lambda.GetFunctionOutput, error)
+}

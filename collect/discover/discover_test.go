@@ -1,0 +1,114 @@
+package discover_test
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/custodyhq/custody/collect"
+	"github.com/custodyhq/custody/collect/discover"
+	"github.com/custodyhq/custody/collect/internal/labtest"
+	"github.com/custodyhq/custody/lab"
+)
+
+func TestParse(t *testing.T) {
+	for _, tc := range []struct {
+		uri, bucket, key string
+		ok               bool
+	}{
+		{"s3://b/k/x.jsonl", "b", "k/x.jsonl", true},
+		{"s3://b", "b", "", true},
+		{"s3://b/", "b", "", true},
+		{"https://b/k", "", "", false},
+		{"s3:///k", "", "k", false},
+	} {
+		b, k, ok := discover.ParseS3URI(tc.uri)
+		if b != tc.bucket || k != tc.key || ok != tc.ok {
+			t.Errorf("ParseS3URI(%q) = %q %q %v", tc.uri, b, k, ok)
+		}
+	}
+	for arn, want := range map[string]string{"arn:aws:s3:::kb": "kb", "arn:aws:s3:::kb/x": "", "arn:aws:iam::1:role/r": "", "kb": ""} {
+		if got, ok := discover.BucketOfARN(arn); got != want || ok != (want != "") {
+			t.Errorf("BucketOfARN(%q) = %q %v", arn, got, ok)
+		}
+	}
+}
+
+// Over the wire, the incident account's estate leads to the knowledge
+// base's prefixes, the training and validation data, the imported model's
+// source, the action-group function, and the roles all of them run as;
+// concurrent askers share one discovery.
+func TestFindLeadsFromTheEstate(t *testing.T) {
+	sc := lab.Builtin(lab.BuiltinOptions{BeforeIncident: true})
+	l := labtest.Start(t, sc)
+	e := l.Estate()
+	var target collect.Target
+	for _, tg := range l.Targets {
+		if tg.Account == lab.ProdAccount && tg.Region == "us-east-1" {
+			target = tg
+		}
+	}
+	before := len(l.Server.Calls())
+	var wg sync.WaitGroup
+	results := make([]*discover.Found, 8)
+	for i := range results {
+		wg.Go(func() {
+			f, err := e.Find(context.Background(), target)
+			if err != nil {
+				t.Error(err)
+			}
+			results[i] = f
+		})
+	}
+	wg.Wait()
+	calls := len(l.Server.Calls()) - before
+	f := results[0]
+	for _, r := range results {
+		if r != f {
+			t.Fatal("concurrent discoveries of one target differ")
+		}
+	}
+	if again, _ := e.Find(context.Background(), target); again != f || len(l.Server.Calls())-before != calls {
+		t.Error("a second discovery of the target called AWS again")
+	}
+	region := sc.Account(lab.ProdAccount).Regions["us-east-1"]
+	var locs []string
+	for _, x := range f.Locations {
+		locs = append(locs, "s3://"+x.Bucket+"/"+x.Prefix)
+	}
+	ds := region.KnowledgeBases[0].DataSources[0]
+	bucket := ds.DataSourceConfiguration.S3Configuration.BucketARN[len("arn:aws:s3:::"):]
+	var want []string
+	for _, p := range ds.DataSourceConfiguration.S3Configuration.InclusionPrefixes {
+		want = append(want, "s3://"+bucket+"/"+p)
+	}
+	m := region.CustomModels[0]
+	want = append(want, m.TrainingDataConfig.S3URI, m.ValidationDataConfig.Validators[0].S3URI, region.ImportedModels[0].ArtifactS3URI)
+	if !slices.Equal(locs, want) {
+		t.Errorf("locations = %q, want %q", locs, want)
+	}
+	var roles []string
+	for _, r := range f.Roles {
+		if !slices.Contains(roles, r.ARN) {
+			roles = append(roles, r.ARN)
+		}
+	}
+	wantRoles := []string{region.KnowledgeBases[0].RoleARN, region.Agents[0].AgentResourceRoleARN, region.LoggingConfig.CloudWatchConfig.RoleARN}
+	for _, fn := range region.Functions {
+		if fn.FunctionName == "support-notify" {
+			wantRoles = append(wantRoles, fn.Role)
+		}
+	}
+	slices.Sort(roles)
+	slices.Sort(wantRoles)
+	if !slices.Equal(roles, wantRoles) {
+		t.Errorf("roles = %q, want %q", roles, wantRoles)
+	}
+	if len(f.Functions) == 0 || f.Functions[0].ARN != region.Agents[0].ActionGroups[0].ActionGroupExecutor.Lambda {
+		t.Errorf("functions = %+v", f.Functions)
+	}
+	if !e.Claim("x") || e.Claim("x") {
+		t.Error("a key was claimed twice, or not at all")
+	}
+}

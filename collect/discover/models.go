@@ -1,0 +1,83 @@
+package discover
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrock"
+	"github.com/aws/aws-sdk-go-v2/service/bedrock/types"
+
+	"github.com/custodyhq/custody/collect"
+)
+
+// models finds the training and validation data of every custom model, the
+// S3 source of every imported model, and the role invocation logging
+// delivers as.
+func models(ctx context.Context, api BedrockAPI, t collect.Target, f *Found) error {
+	var custom []string
+	cp := bedrock.NewListCustomModelsPaginator(api, &bedrock.ListCustomModelsInput{})
+	for cp.HasMorePages() {
+		page, err := cp.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("discover: list custom models %s/%s: %w", t.Account, t.Region, err)
+		}
+		for _, m := range page.ModelSummaries {
+			custom = append(custom, aws.ToString(m.ModelArn))
+		}
+	}
+	for _, arn := range custom {
+		out, err := api.GetCustomModel(ctx, &bedrock.GetCustomModelInput{ModelIdentifier: aws.String(arn)})
+		if err != nil {
+			return fmt.Errorf("discover: get custom model %s: %w", arn, err)
+		}
+		var uris []string
+		if out.TrainingDataConfig != nil {
+			uris = append(uris, aws.ToString(out.TrainingDataConfig.S3Uri))
+		}
+		if out.ValidationDataConfig != nil {
+			for _, v := range out.ValidationDataConfig.Validators {
+				uris = append(uris, aws.ToString(v.S3Uri))
+			}
+		}
+		f.addURIs(uris, aws.ToString(out.ModelArn))
+	}
+	var imported []string
+	ip := bedrock.NewListImportedModelsPaginator(api, &bedrock.ListImportedModelsInput{})
+	for ip.HasMorePages() {
+		page, err := ip.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("discover: list imported models %s/%s: %w", t.Account, t.Region, err)
+		}
+		for _, m := range page.ModelSummaries {
+			imported = append(imported, aws.ToString(m.ModelArn))
+		}
+	}
+	for _, arn := range imported {
+		out, err := api.GetImportedModel(ctx, &bedrock.GetImportedModelInput{ModelIdentifier: aws.String(arn)})
+		if err != nil {
+			return fmt.Errorf("discover: get imported model %s: %w", arn, err)
+		}
+		if s, ok := out.ModelDataSource.(*types.ModelDataSourceMemberS3DataSource); ok {
+			f.addURIs([]string{aws.ToString(s.Value.S3Uri)}, aws.ToString(out.ModelArn))
+		}
+	}
+	lc, err := api.GetModelInvocationLoggingConfiguration(ctx, &bedrock.GetModelInvocationLoggingConfigurationInput{})
+	if err != nil {
+		return fmt.Errorf("discover: get invocation logging configuration %s/%s: %w", t.Account, t.Region, err)
+	}
+	if c := lc.LoggingConfig; c != nil && c.CloudWatchConfig != nil && aws.ToString(c.CloudWatchConfig.RoleArn) != "" {
+		f.Roles = append(f.Roles, Role{ARN: aws.ToString(c.CloudWatchConfig.RoleArn),
+			LedBy: fmt.Sprintf("arn:aws:bedrock:%s:%s:model-invocation-logging", t.Region, t.Account)})
+	}
+	return nil
+}
+
+// addURIs adds the S3 locations of s3:// URIs.
+func (f *Found) addURIs(uris []string, ledBy string) {
+	for _, u := range uris {
+		if bucket, key, ok := ParseS3URI(u); ok {
+			f.Locations = append(f.Locations, Location{Bucket: bucket, Prefix: key, LedBy: ledBy})
+		}
+	}
+}

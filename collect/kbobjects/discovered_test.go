@@ -1,0 +1,111 @@
+package kbobjects_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"testing"
+
+	"github.com/custodyhq/custody/collect"
+	"github.com/custodyhq/custody/collect/internal/labtest"
+	"github.com/custodyhq/custody/collect/kbobjects"
+	"github.com/custodyhq/custody/lab"
+	"github.com/custodyhq/custody/schemas"
+)
+
+// Without locations given, every object version and delete marker under
+// each knowledge-base data source's inclusion prefixes, and each custom
+// model's training and validation data, is found and preserved, over the
+// wire: the poisoned document and the overwritten one are there, the
+// overwritten one as distinct versions.
+func TestDiscoveredLocationsKeepEveryVersion(t *testing.T) {
+	sc := lab.Builtin(lab.BuiltinOptions{})
+	l := labtest.Start(t, sc)
+	src := &kbobjects.Objects{
+		Client: func(t collect.Target) (kbobjects.API, error) { return kbobjects.NewClient(l.Session.Config(t)), nil },
+		Estate: l.Estate(),
+	}
+	sink := l.Run(t, src)
+	got := map[string]*schemas.Object{}
+	for _, o := range sink.Objects {
+		if prev := got[o.Bucket+"/"+o.Key+"?"+o.VersionID]; prev != nil {
+			t.Errorf("%s/%s?%s preserved twice", o.Bucket, o.Key, o.VersionID)
+		}
+		got[o.Bucket+"/"+o.Key+"?"+o.VersionID] = o
+	}
+	// What the scenario says is under the discovered locations.
+	var prefixes []string
+	for _, kb := range sc.Account(lab.ProdAccount).Regions["us-east-1"].KnowledgeBases {
+		for _, ds := range kb.DataSources {
+			bucket := strings.TrimPrefix(ds.DataSourceConfiguration.S3Configuration.BucketARN, "arn:aws:s3:::")
+			for _, p := range ds.DataSourceConfiguration.S3Configuration.InclusionPrefixes {
+				prefixes = append(prefixes, bucket+"/"+p)
+			}
+		}
+	}
+	for _, m := range sc.Account(lab.ProdAccount).Regions["us-east-1"].CustomModels {
+		prefixes = append(prefixes, strings.TrimPrefix(m.TrainingDataConfig.S3URI, "s3://"))
+		for _, v := range m.ValidationDataConfig.Validators {
+			prefixes = append(prefixes, strings.TrimPrefix(v.S3URI, "s3://"))
+		}
+	}
+	want, markers := 0, 0
+	for _, b := range sc.Account(lab.ProdAccount).Buckets {
+		for _, v := range b.Objects {
+			under := false
+			for _, p := range prefixes {
+				under = under || strings.HasPrefix(b.Name+"/"+v.Key, p)
+			}
+			if !under {
+				continue
+			}
+			want++
+			o := got[b.Name+"/"+v.Key+"?"+v.VersionID]
+			switch {
+			case o == nil:
+				t.Errorf("%s/%s?%s not preserved", b.Name, v.Key, v.VersionID)
+			case v.DeleteMarker:
+				markers++
+				if !o.DeleteMarker {
+					t.Errorf("%s/%s?%s is a delete marker, row says otherwise", b.Name, v.Key, v.VersionID)
+				}
+			case o.BlobSHA256 == nil || string(sink.Blobs[*o.BlobSHA256]) != v.Body:
+				t.Errorf("%s/%s?%s: blob differs from the body S3 holds", b.Name, v.Key, v.VersionID)
+			case o.LedBy == "" || o.IsLatest != v.IsLatest:
+				t.Errorf("%s/%s?%s: led by %q, latest %v", b.Name, v.Key, v.VersionID, o.LedBy, o.IsLatest)
+			}
+		}
+	}
+	if want == 0 || markers == 0 || len(sink.Objects) != want {
+		t.Errorf("preserved %d object versions, the discovered locations hold %d (%d delete markers)", len(sink.Objects), want, markers)
+	}
+	// The poisoned documents: a new one, and a new version of an existing
+	// one whose earlier version is kept beside it.
+	for i, key := range lab.PoisonedKeys {
+		var versions []*schemas.Object
+		for _, o := range sink.Objects {
+			if o.Key == key {
+				versions = append(versions, o)
+			}
+		}
+		if i == 0 && len(versions) != 1 {
+			t.Errorf("poisoned %s: %d versions, want 1", key, len(versions))
+		}
+		if i == 1 && (len(versions) < 2 || *versions[0].SHA256 == *versions[1].SHA256) {
+			t.Errorf("overwritten %s: %d versions, want the original and the poisoned one, with distinct content", key, len(versions))
+		}
+		latest := 0
+		for _, v := range versions {
+			if v.IsLatest {
+				latest++
+				sum := sha256.Sum256(sink.Blobs[*v.BlobSHA256])
+				if hex.EncodeToString(sum[:]) != *v.SHA256 {
+					t.Errorf("%s: blob does not hash to its row's sha256", key)
+				}
+			}
+		}
+		if latest != 1 {
+			t.Errorf("%s: %d latest versions", key, latest)
+		}
+	}
+}
