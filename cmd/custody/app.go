@@ -94,6 +94,7 @@ func newApp(e *env) *cli.App {
 			demoCommand(e),
 			collectCommand(e),
 			verifyCommand(e),
+			reportCommand(e),
 			inspectCommand(e),
 			keygenCommand(e),
 			labCommand(e),

@@ -12,6 +12,7 @@ import (
 	"github.com/custodyhq/custody/archive"
 	"github.com/custodyhq/custody/collect"
 	"github.com/custodyhq/custody/lab"
+	"github.com/custodyhq/custody/report"
 )
 
 func demoCommand(e *env) *cli.Command {
@@ -97,5 +98,14 @@ func runDemo(c *cli.Context, e *env) error {
 	if !rep.OK {
 		return errVerifyFailed
 	}
+	html := strings.TrimSuffix(out, string(filepath.Separator)) + ".report.html"
+	tri, err := runReport(c.Context, e, reportOptions{Bundle: out, Key: keyPrefix + ".pub", Format: report.FormatHTML, Out: html})
+	if err != nil {
+		return err
+	}
+	if err := report.WriteSummary(e.stdout, tri); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "report:   %s\n", html)
 	return nil
 }

@@ -1,0 +1,101 @@
+package report
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/custodyhq/custody/schemas"
+)
+
+// identity is who made a call, at the level a responder reasons about: the
+// IAM user or root for long-term credentials, the role for role sessions
+// (every session of a role is one identity), the service for AWS services.
+func identity(ev *schemas.CloudTrailEvent) string {
+	switch ev.UserIdentityType {
+	case "AssumedRole":
+		if ev.SessionIssuerARN != "" {
+			return ev.SessionIssuerARN
+		}
+	case "AWSService":
+		if ev.UserIdentityARN == "" {
+			if s := invokedBy(ev); s != "" {
+				return s
+			}
+			return "aws-service"
+		}
+	}
+	if ev.UserIdentityARN != "" {
+		return ev.UserIdentityARN
+	}
+	if ev.ActorUserUID != "" {
+		return ev.ActorUserUID
+	}
+	if ev.UserIdentityType != "" {
+		return ev.UserIdentityType
+	}
+	return "unknown"
+}
+
+// invokedBy reads userIdentity.invokedBy from the raw record.
+func invokedBy(ev *schemas.CloudTrailEvent) string {
+	var r struct {
+		UserIdentity struct {
+			InvokedBy string `json:"invokedBy"`
+		} `json:"userIdentity"`
+	}
+	if json.Unmarshal([]byte(ev.Raw), &r) == nil {
+		return r.UserIdentity.InvokedBy
+	}
+	return ""
+}
+
+// longTerm reports whether the call was made with a long-term access key
+// (AKIA…) of an IAM user or root, rather than temporary credentials.
+func longTerm(ev *schemas.CloudTrailEvent) bool {
+	return strings.HasPrefix(ev.AccessKeyID, "AKIA")
+}
+
+// failed reports whether the call returned an error.
+func failed(ev *schemas.CloudTrailEvent) bool {
+	return ev.ErrorCode != nil && *ev.ErrorCode != ""
+}
+
+// denied reports whether the call was refused for lack of permission.
+func denied(ev *schemas.CloudTrailEvent) bool {
+	if ev.ErrorCode == nil {
+		return false
+	}
+	c := *ev.ErrorCode
+	return strings.Contains(c, "AccessDenied") || c == "UnauthorizedOperation" || c == "Client.UnauthorizedOperation" ||
+		strings.Contains(c, "NotAuthorized") || c == "UnauthorizedAccess"
+}
+
+// service is the event source without .amazonaws.com.
+func service(ev *schemas.CloudTrailEvent) string {
+	return strings.TrimSuffix(ev.EventSource, ".amazonaws.com")
+}
+
+// jsonField reads a top-level string field from a JSON object, or "".
+func jsonField(doc *string, key string) string {
+	if doc == nil || *doc == "" {
+		return ""
+	}
+	var m map[string]any
+	if json.Unmarshal([]byte(*doc), &m) != nil {
+		return ""
+	}
+	s, _ := m[key].(string)
+	return s
+}
+
+// shortARN is the last part of an ARN, for sentences.
+func shortARN(s string) string {
+	if !strings.HasPrefix(s, "arn:") {
+		return s
+	}
+	parts := strings.SplitN(s, ":", 6)
+	if len(parts) < 6 {
+		return s
+	}
+	return parts[5]
+}

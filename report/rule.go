@@ -1,0 +1,258 @@
+package report
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/custodyhq/custody/archive"
+	"github.com/custodyhq/custody/schemas"
+)
+
+// Rule is one detection, kept as data: what it looks for, why it matters,
+// and the detector that runs it over the bundle's rows.
+type Rule struct {
+	ID         string
+	Title      string
+	Element    string
+	Severity   Severity // the highest severity the rule raises
+	Rationale  string
+	References []string
+	Tables     []string // the tables the detector reads
+	// Query is what the detector computes, as the DuckDB SQL a responder
+	// can run over the bundle to reproduce it (tables are the hive
+	// directories under tables/).
+	Query string
+	// New returns a fresh detector; it keeps aggregates, never every row.
+	New func() Detector
+}
+
+// Info is the rule as a report lists it.
+func (r Rule) Info() RuleInfo {
+	return RuleInfo{ID: r.ID, Title: r.Title, Element: r.Element, Severity: r.Severity, Rationale: r.Rationale,
+		References: r.References, Tables: r.Tables, Query: r.Query}
+}
+
+// Detector runs one rule. Observe is called with every row of the rule's
+// tables, in table order (see scanOrder) and, within a table, in the
+// bundle's order, which is not time order. Findings is called once, after
+// the last row.
+type Detector interface {
+	Observe(c *Context, r *Record)
+	Findings(c *Context) []Finding
+}
+
+// Record is one row of a bundle table and where it sits.
+type Record struct {
+	Table      string
+	Partition  archive.Partition
+	Meta       schemas.Meta
+	Event      *schemas.CloudTrailEvent
+	Resource   *schemas.Resource
+	Object     *schemas.Object
+	Invocation *schemas.Invocation
+	Gap        *schemas.GapRow
+}
+
+// NewRecord wraps a decoded row.
+func NewRecord(table string, p archive.Partition, m schemas.Meta, row schemas.Row) *Record {
+	r := &Record{Table: table, Partition: p, Meta: m}
+	switch v := row.(type) {
+	case *schemas.CloudTrailEvent:
+		r.Event = v
+	case *schemas.Resource:
+		r.Resource = v
+	case *schemas.Object:
+		r.Object = v
+	case *schemas.Invocation:
+		r.Invocation = v
+	case *schemas.GapRow:
+		r.Gap = v
+	}
+	return r
+}
+
+// Pointer returns the evidence pointer of the record.
+func (r *Record) Pointer() Pointer {
+	p := Pointer{Table: r.Table, Partition: "account=" + r.Partition.Account + "/region=" + r.Partition.Region}
+	switch {
+	case r.Event != nil:
+		p.Column, p.Value, p.Time = "event_id", r.Event.EventID, r.Event.EventTime
+	case r.Object != nil:
+		p.Column, p.Value, p.Version, p.Time = "evidence_object_id", r.Meta.ObjectID, r.Object.VersionID, r.Object.LastModified
+	case r.Resource != nil:
+		p.Column, p.Value, p.Version, p.Time = "evidence_object_id", r.Meta.ObjectID, r.Resource.Version, r.Resource.UpdatedAt
+	case r.Invocation != nil:
+		p.Column, p.Value, p.Time = "request_id", r.Invocation.RequestID, r.Invocation.Time
+	default:
+		p.Column, p.Value = "evidence_object_id", r.Meta.ObjectID
+	}
+	return p
+}
+
+// Context is what every detector may consult: the collection's window and
+// facts learned from tables read before the current one.
+type Context struct {
+	Window     Window
+	kbBuckets  map[string]string // bucket -> what led to it (data source ARN)
+	agentRoles map[string]string // role ARN -> why it is an agent's
+}
+
+func newContext(w Window) *Context {
+	return &Context{Window: w, kbBuckets: map[string]string{}, agentRoles: map[string]string{}}
+}
+
+// KnowledgeBaseBucket reports whether a bucket feeds a knowledge base.
+func (c *Context) KnowledgeBaseBucket(b string) bool { _, ok := c.kbBuckets[b]; return ok }
+
+// AgentRole reports whether a role is an agent's or an action group's.
+func (c *Context) AgentRole(arn string) bool { _, ok := c.agentRoles[arn]; return ok }
+
+// MaxEvidence caps the pointers one finding carries; Count has the total.
+const MaxEvidence = 25
+
+// maxNames caps the principals, accounts and regions a finding lists.
+const maxNames = 20
+
+// group accumulates the rows behind one finding.
+type group struct {
+	first, last time.Time
+	principals  []string
+	accounts    []string
+	regions     []string
+	count       int64
+	evidence    []Pointer
+	sev         Severity
+}
+
+func addName(xs []string, s string) []string {
+	if s == "" || slices.Contains(xs, s) || len(xs) >= maxNames {
+		return xs
+	}
+	return append(xs, s)
+}
+
+// add records one supporting row at time t.
+func (g *group) add(r *Record, t time.Time, principal string) {
+	g.count++
+	widen(&g.first, &g.last, t, t)
+	g.principals = addName(g.principals, principal)
+	g.accounts = addName(g.accounts, r.Partition.Account)
+	g.regions = addName(g.regions, r.Partition.Region)
+	g.keep(r.Pointer())
+}
+
+// keep adds a pointer, keeping the earliest MaxEvidence.
+func (g *group) keep(p Pointer) {
+	if len(g.evidence) < MaxEvidence {
+		g.evidence = append(g.evidence, p)
+		return
+	}
+	// Replace the latest kept pointer if this one is earlier.
+	li := 0
+	for i, e := range g.evidence {
+		if e.Time.After(g.evidence[li].Time) {
+			li = i
+		}
+	}
+	if p.Time.Before(g.evidence[li].Time) {
+		g.evidence[li] = p
+	}
+}
+
+// merge folds another group into g.
+func (g *group) merge(o *group) {
+	if o == nil || o.count == 0 {
+		return
+	}
+	g.count += o.count
+	widen(&g.first, &g.last, o.first, o.last)
+	for _, s := range o.principals {
+		g.principals = addName(g.principals, s)
+	}
+	for _, s := range o.accounts {
+		g.accounts = addName(g.accounts, s)
+	}
+	for _, s := range o.regions {
+		g.regions = addName(g.regions, s)
+	}
+	for _, p := range o.evidence {
+		g.keep(p)
+	}
+	g.sev = max(g.sev, o.sev)
+}
+
+// finding turns the group into a finding; the engine fills in the rule's
+// id, title and element.
+func (g *group) finding(sev Severity, summary string) Finding {
+	ev := slices.Clone(g.evidence)
+	sort.SliceStable(ev, func(i, j int) bool { return ev[i].Time.Before(ev[j].Time) })
+	ps, as, rs := slices.Clone(g.principals), slices.Clone(g.accounts), slices.Clone(g.regions)
+	slices.Sort(ps)
+	slices.Sort(as)
+	slices.Sort(rs)
+	return Finding{Severity: sev, First: g.first, Last: g.last,
+		Principals: ps, Accounts: as, Regions: rs, Summary: summary, Count: g.count, Evidence: ev}
+}
+
+// groups is a keyed set of groups, in first-seen key order.
+type groups struct {
+	keys []string
+	m    map[string]*group
+}
+
+func (gs *groups) get(k string) *group {
+	if gs.m == nil {
+		gs.m = map[string]*group{}
+	}
+	g, ok := gs.m[k]
+	if !ok {
+		g = &group{}
+		gs.m[k] = g
+		gs.keys = append(gs.keys, k)
+	}
+	return g
+}
+
+// sorted returns the keys in order.
+func (gs *groups) sorted() []string {
+	ks := slices.Clone(gs.keys)
+	slices.Sort(ks)
+	return ks
+}
+
+// span formats a time range for a sentence.
+func span(a, b time.Time) string {
+	const f = "2006-01-02 15:04:05Z"
+	if a.Equal(b) {
+		return "at " + a.UTC().Format(f)
+	}
+	return "between " + a.UTC().Format(f) + " and " + b.UTC().Format(f)
+}
+
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func list(xs []string, limit int) string {
+	if len(xs) <= limit {
+		return strings.Join(xs, ", ")
+	}
+	return strings.Join(xs[:limit], ", ") + fmt.Sprintf(" and %d more", len(xs)-limit)
+}
+
+// widen extends the range [*first, *last] to cover [a, b]; zero times
+// are unknown and change nothing.
+func widen(first, last *time.Time, a, b time.Time) {
+	if !a.IsZero() && (first.IsZero() || a.Before(*first)) {
+		*first = a
+	}
+	if b.After(*last) {
+		*last = b
+	}
+}

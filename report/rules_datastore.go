@@ -1,0 +1,270 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/custodyhq/custody/schemas"
+)
+
+var kbChangeSev = map[string]Severity{
+	"CreateDataSource": Medium, "UpdateDataSource": Medium, "DeleteDataSource": High,
+	"CreateKnowledgeBase": Medium, "UpdateKnowledgeBase": Medium, "DeleteKnowledgeBase": High,
+}
+
+var agentChangeSev = map[string]Severity{
+	"CreateAgent": Medium, "UpdateAgent": Medium, "CreateAgentActionGroup": Medium, "UpdateAgentActionGroup": Medium,
+	"AssociateAgentKnowledgeBase": Medium, "CreateAgentAlias": Low, "UpdateAgentAlias": Low, "AssociateAgentCollaborator": Medium,
+}
+
+var s3Writes = map[string]bool{
+	"PutObject": true, "CopyObject": true, "CompleteMultipartUpload": true, "DeleteObject": true, "DeleteObjects": true,
+	"PutObjectAcl": true, "RestoreObject": true,
+}
+
+// ingestionLag is how soon after a write to a knowledge-base bucket an
+// ingestion job counts as ingesting that write.
+const ingestionLag = 2 * time.Hour
+
+func dataStoreRules() []Rule {
+	return []Rule{
+		{
+			ID: "datastore.knowledge-base-changed", Title: "Knowledge base or data source created, changed or deleted",
+			Element: ElementDataStore, Severity: High,
+			Rationale:  "A data source pointed at another bucket, or a knowledge base deleted, changes what the AI retrieves and answers from.",
+			References: []string{"https://docs.aws.amazon.com/bedrock/latest/userguide/knowledge-base.html"},
+			Tables:     []string{schemas.TableCloudTrailEvents},
+			Query:      ctSQL("event_source = 'bedrock.amazonaws.com' AND event_name IN (" + namesSQL(sortedKeys(kbChangeSev)...) + ")"),
+			New:        eventRule(successful(bySeverity(kbChangeSev)), calls("created, changed or deleted knowledge bases or data sources")),
+		},
+		{
+			ID: "datastore.agent-changed", Title: "Agent, action group or agent knowledge base created or changed",
+			Element: ElementDataStore, Severity: Medium,
+			Rationale:  "A new agent or action group gives the AI new tools; a knowledge base associated with an agent gives it new data.",
+			References: []string{"https://docs.aws.amazon.com/bedrock/latest/userguide/agents-action-create.html"},
+			Tables:     []string{schemas.TableCloudTrailEvents},
+			Query:      ctSQL("event_source = 'bedrock.amazonaws.com' AND event_name IN (" + namesSQL(sortedKeys(agentChangeSev)...) + ")"),
+			New:        eventRule(successful(bySeverity(agentChangeSev)), calls("created or changed agents, action groups or their knowledge bases")),
+		},
+		{
+			ID: "datastore.knowledge-base-bucket-write", Title: "Writes to a knowledge-base bucket",
+			Element: ElementDataStore, Severity: High,
+			Rationale: "Knowledge-base poisoning is a write to the data source's bucket followed by ingestion. Object versions created in the " +
+				"window are listed; S3 data events from a long-term key, or from an identity that had not written to the bucket in its first day, are unusual.",
+			References: []string{"https://owasp.org/www-project-top-10-for-large-language-model-applications/", "https://atlas.mitre.org/techniques/AML.T0070"},
+			Tables:     []string{schemas.TableObjects, schemas.TableCloudTrailEvents},
+			Query: tableSQL(schemas.TableObjects, "account, region, bucket, key, version_id, last_modified, sha256",
+				"last_modified BETWEEN $since AND $until") + "; " +
+				ctSQL("event_source = 's3.amazonaws.com' AND event_name IN ('PutObject', 'CopyObject', 'CompleteMultipartUpload', 'DeleteObject', 'DeleteObjects') "+
+					"AND json_extract_string(request_parameters, '$.bucketName') IN (SELECT DISTINCT bucket FROM objects)"),
+			New: func() Detector { return &kbWrites{buckets: map[string]*bucketWrites{}} },
+		},
+		{
+			ID: "datastore.ingestion-after-write", Title: "Knowledge-base ingestion right after bucket writes",
+			Element: ElementDataStore, Severity: High,
+			Rationale: "An ingestion job that starts within two hours of writes to the knowledge base's bucket puts those writes in front of the model. " +
+				"Ingestion with no write in evidence is listed at low severity, or medium from a long-term key.",
+			References: []string{"https://docs.aws.amazon.com/bedrock/latest/userguide/kb-data-source-sync-ingest.html"},
+			Tables:     []string{schemas.TableObjects, schemas.TableCloudTrailEvents},
+			Query:      ctSQL("event_name = 'StartIngestionJob'") + " -- joined with objects.last_modified and S3 write events in the 2 h before",
+			New:        func() Detector { return &ingestAfterWrite{} },
+		},
+	}
+}
+
+// sortedKeys returns a map's keys in order.
+func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
+	return slices.Sorted(maps.Keys(m))
+}
+
+func bySeverity(m map[string]Severity) func(*Context, *schemas.CloudTrailEvent) (Severity, bool) {
+	return func(_ *Context, ev *schemas.CloudTrailEvent) (Severity, bool) {
+		if ev.EventSource != bedrockSrc {
+			return 0, false
+		}
+		s, ok := m[ev.EventName]
+		return s, ok
+	}
+}
+
+// s3Write returns the bucket of an S3 write data event, or "".
+func s3Write(ev *schemas.CloudTrailEvent) string {
+	if ev.EventSource != "s3.amazonaws.com" || !s3Writes[ev.EventName] || failed(ev) {
+		return ""
+	}
+	return jsonField(ev.RequestParameters, "bucketName")
+}
+
+type bucketWrites struct {
+	objects   group                // new object versions in the window
+	writers   map[string]*group    // identity -> S3 write events
+	firstByID map[string]time.Time // identity -> first write
+	long      map[string]bool      // identity used a long-term key
+	first     time.Time            // first write by anyone
+}
+
+type kbWrites struct{ buckets map[string]*bucketWrites }
+
+func (d *kbWrites) bucket(b string) *bucketWrites {
+	bw := d.buckets[b]
+	if bw == nil {
+		bw = &bucketWrites{writers: map[string]*group{}, firstByID: map[string]time.Time{}, long: map[string]bool{}}
+		d.buckets[b] = bw
+	}
+	return bw
+}
+
+func inWindow(w Window, t time.Time) bool {
+	if t.IsZero() {
+		return false
+	}
+	return (w.Since.IsZero() || !t.Before(w.Since)) && (w.Until.IsZero() || !t.After(w.Until))
+}
+
+func (d *kbWrites) Observe(c *Context, r *Record) {
+	switch {
+	case r.Object != nil:
+		if inWindow(c.Window, r.Object.LastModified) {
+			d.bucket(r.Object.Bucket).objects.add(r, r.Object.LastModified, "")
+		}
+	case r.Event != nil:
+		b := s3Write(r.Event)
+		if b == "" || !c.KnowledgeBaseBucket(b) {
+			return
+		}
+		bw := d.bucket(b)
+		id := identity(r.Event)
+		g := bw.writers[id]
+		if g == nil {
+			if len(bw.writers) >= 1000 {
+				return
+			}
+			g = &group{}
+			bw.writers[id] = g
+		}
+		g.add(r, r.Event.EventTime, id)
+		t := r.Event.EventTime
+		if f, ok := bw.firstByID[id]; !ok || t.Before(f) {
+			bw.firstByID[id] = t
+		}
+		if bw.first.IsZero() || t.Before(bw.first) {
+			bw.first = t
+		}
+		bw.long[id] = bw.long[id] || longTerm(r.Event)
+	}
+}
+
+func (d *kbWrites) Findings(*Context) []Finding {
+	var out []Finding
+	for _, b := range sortedKeys(d.buckets) {
+		bw := d.buckets[b]
+		if bw.objects.count > 0 {
+			g := bw.objects
+			out = append(out, g.finding(Medium, fmt.Sprintf("%s of knowledge-base bucket %s were written %s; their content is preserved as blobs.",
+				plural(g.count, "object version", "object versions"), b, span(g.first, g.last))))
+		}
+		for _, id := range sortedKeys(bw.writers) {
+			g := bw.writers[id]
+			unusual := bw.long[id] || bw.firstByID[id].Sub(bw.first) >= baseline
+			if !unusual {
+				continue
+			}
+			sev, why := Medium, "had not written to it in the bucket's first day of writes"
+			if bw.long[id] {
+				sev, why = High, "used a long-term access key"
+			}
+			out = append(out, g.finding(sev, fmt.Sprintf("%s wrote to knowledge-base bucket %s (%s) %s; the identity %s.",
+				shortARN(id), b, plural(g.count, "write", "writes"), span(g.first, g.last), why)))
+		}
+	}
+	return out
+}
+
+// ingestAfterWrite keeps ingestion starts and the times of writes to
+// knowledge-base buckets, by account, as minute sets.
+type ingestAfterWrite struct {
+	ingest groups                       // identity -> StartIngestionJob events
+	long   map[string]bool              // identity used a long-term key
+	writes map[string]map[int64]*Record // account -> minute -> first write
+}
+
+func (d *ingestAfterWrite) write(acct string, t time.Time, r *Record) {
+	if d.writes == nil {
+		d.writes = map[string]map[int64]*Record{}
+	}
+	m := d.writes[acct]
+	if m == nil {
+		m = map[int64]*Record{}
+		d.writes[acct] = m
+	}
+	k := t.Unix() / 60
+	if _, ok := m[k]; !ok {
+		m[k] = r
+	}
+}
+
+func (d *ingestAfterWrite) Observe(c *Context, r *Record) {
+	switch {
+	case r.Object != nil:
+		if inWindow(c.Window, r.Object.LastModified) {
+			d.write(r.Partition.Account, r.Object.LastModified, r)
+		}
+	case r.Event != nil:
+		if b := s3Write(r.Event); b != "" && c.KnowledgeBaseBucket(b) {
+			d.write(r.Partition.Account, r.Event.EventTime, r)
+			return
+		}
+		if r.Event.EventName != "StartIngestionJob" || failed(r.Event) {
+			return
+		}
+		id := identity(r.Event)
+		d.ingest.get(id).add(r, r.Event.EventTime, id)
+		if d.long == nil {
+			d.long = map[string]bool{}
+		}
+		d.long[id] = d.long[id] || longTerm(r.Event)
+	}
+}
+
+func (d *ingestAfterWrite) Findings(*Context) []Finding {
+	var out []Finding
+	for _, id := range d.ingest.sorted() {
+		g := d.ingest.m[id]
+		// Writes in the lag before any of the identity's ingestion starts.
+		var w group
+		counted := map[string]bool{}
+		for _, p := range g.evidence {
+			acct, _, _ := strings.Cut(strings.TrimPrefix(p.Partition, "account="), "/")
+			end := p.Time.Unix() / 60
+			for k := end - int64(ingestionLag/time.Minute); k <= end; k++ {
+				if r, ok := d.writes[acct][k]; ok && !counted[fmt.Sprint(acct, k)] {
+					counted[fmt.Sprint(acct, k)] = true
+					w.add(r, r.Pointer().Time, "")
+				}
+			}
+		}
+		if w.count > 0 {
+			all := *g
+			all.evidence = slices.Clone(g.evidence)
+			all.merge(&w)
+			out = append(out, all.finding(High, fmt.Sprintf("%s started %s %s, within %s after %s to knowledge-base buckets.",
+				shortARN(id), plural(g.count, "ingestion job", "ingestion jobs"), span(g.first, g.last), hours(ingestionLag),
+				plural(w.count, "write", "writes"))))
+			continue
+		}
+		sev := Low
+		if d.long[id] {
+			sev = Medium
+		}
+		out = append(out, g.finding(sev, fmt.Sprintf("%s started %s %s; no write to a knowledge-base bucket is in evidence in the %s before.",
+			shortARN(id), plural(g.count, "ingestion job", "ingestion jobs"), span(g.first, g.last), hours(ingestionLag))))
+	}
+	return out
+}
+
+// hours writes a whole number of hours for a sentence.
+func hours(d time.Duration) string { return plural(int64(d/time.Hour), "hour", "hours") }

@@ -1,0 +1,128 @@
+package report
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// Timeline limits.
+const (
+	timelineBuckets = 120  // about this many buckets over the window
+	timelineSeries  = 12   // principals drawn, besides those of high findings
+	timelineMaxIDs  = 2000 // identities counted one by one; the rest are "other"
+	otherSeries     = "(other identities)"
+)
+
+var niceBuckets = []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, 30 * time.Minute, time.Hour, 2 * time.Hour,
+	3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour, 7 * 24 * time.Hour}
+
+// timeline counts events per identity per bucket.
+type timeline struct {
+	bucket time.Duration
+	ids    map[string]map[int64]int64
+}
+
+func newTimeline(w Window) *timeline {
+	b := time.Hour
+	if !w.Since.IsZero() && w.Until.After(w.Since) {
+		want := w.Until.Sub(w.Since) / timelineBuckets
+		b = niceBuckets[len(niceBuckets)-1]
+		for _, n := range niceBuckets {
+			if n >= want {
+				b = n
+				break
+			}
+		}
+	}
+	return &timeline{bucket: b, ids: map[string]map[int64]int64{}}
+}
+
+func (t *timeline) add(id string, at time.Time) {
+	if at.IsZero() {
+		return
+	}
+	m, ok := t.ids[id]
+	if !ok {
+		if len(t.ids) >= timelineMaxIDs {
+			id = otherSeries
+			m = t.ids[id]
+		}
+		if m == nil {
+			m = map[int64]int64{}
+			t.ids[id] = m
+		}
+	}
+	m[at.UnixNano()/int64(t.bucket)]++
+}
+
+func (t *timeline) build(fs []Finding) Timeline {
+	out := Timeline{Bucket: Duration(t.bucket), Series: []Series{}, Marks: []TimelineMark{}}
+	type tot struct {
+		id string
+		n  int64
+	}
+	var tots []tot
+	lo, hi := int64(1<<62), int64(-1<<62)
+	for id, m := range t.ids {
+		var n int64
+		for k, c := range m {
+			n += c
+			lo, hi = min(lo, k), max(hi, k)
+		}
+		tots = append(tots, tot{id, n})
+	}
+	if len(tots) == 0 {
+		return out
+	}
+	slices.SortFunc(tots, func(a, b tot) int {
+		if c := cmp.Compare(b.n, a.n); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	var pick []string
+	for _, f := range fs {
+		if f.Severity < High {
+			continue
+		}
+		for _, p := range f.Principals {
+			if _, ok := t.ids[p]; ok && !slices.Contains(pick, p) && len(pick) < timelineSeries {
+				pick = append(pick, p)
+			}
+		}
+	}
+	high := len(pick)
+	for _, x := range tots {
+		if len(pick) >= high+timelineSeries {
+			break
+		}
+		if !slices.Contains(pick, x.id) {
+			pick = append(pick, x.id)
+		}
+	}
+	n := hi - lo + 1
+	out.Start = time.Unix(0, lo*int64(t.bucket)).UTC()
+	totals := map[string]int64{}
+	for _, x := range tots {
+		totals[x.id] = x.n
+	}
+	slices.SortStableFunc(pick, func(a, b string) int { return cmp.Compare(totals[b], totals[a]) })
+	for _, id := range pick {
+		s := Series{Principal: id, Total: totals[id], Counts: make([]int64, n)}
+		for k, c := range t.ids[id] {
+			s.Counts[k-lo] = c
+		}
+		out.Series = append(out.Series, s)
+	}
+	for _, f := range fs {
+		mk := TimelineMark{Finding: f.ID, Severity: f.Severity, Time: f.First}
+		if len(f.Principals) > 0 {
+			mk.Principal = f.Principals[0]
+		}
+		if !f.First.IsZero() {
+			out.Marks = append(out.Marks, mk)
+		}
+	}
+	return out
+}
