@@ -7,6 +7,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
@@ -41,6 +43,7 @@ type partWriter struct {
 	hw       *hashing.Writer
 	fw       *pqarrow.FileWriter
 	fileRows int64
+	slot     bool // holds one of Writer.files
 	rgRows   int64
 	rgBytes  int64
 }
@@ -91,10 +94,41 @@ func (w *Writer) startPartition(k partKey) (*partWriter, error) {
 	return p, nil
 }
 
+// idleClose is how long a partition may go without rows before its pending
+// rows are written and its part file is finished, so that a quiet partition
+// gives its open-file slot back.
+//
+// Memory: a collection touches hundreds of partitions (accounts x regions)
+// at once. An open Parquet file costs megabytes (column writers, page
+// buffers, dictionaries), so at most Writer.files files are open at a time;
+// a partition that needs one waits for a slot, and a partition that holds
+// one finishes its file after each flush while others wait. Few partitions
+// keep their files open and write large files; many take turns.
+const idleClose = 2 * time.Second
+
 func (p *partWriter) run(b *schemas.Batch) {
 	defer p.w.wg.Done()
 	defer b.Release()
-	for r := range p.ch {
+	idle := time.NewTimer(idleClose)
+	defer idle.Stop()
+	for {
+		var r pendingRow
+		var ok bool
+		select {
+		case r, ok = <-p.ch:
+		case <-idle.C:
+			if p.err == nil && (b.Len() > 0 || p.fw != nil) {
+				p.fail(p.flush(b))
+				if p.err == nil {
+					p.fail(p.closeFile())
+				}
+			}
+			continue
+		}
+		if !ok {
+			break
+		}
+		idle.Reset(idleClose)
 		if p.err != nil {
 			continue // drain, so senders never block on a failed partition
 		}
@@ -116,6 +150,7 @@ func (p *partWriter) run(b *schemas.Batch) {
 		p.tmp.Close()
 		os.Remove(p.tmp.Name())
 	}
+	p.releaseSlot()
 }
 
 func (p *partWriter) fail(err error) {
@@ -165,13 +200,29 @@ func (p *partWriter) flush(b *schemas.Batch) error {
 	p.rgBytes += size
 	p.fileRows += n
 	p.rows += n
-	if p.fileRows >= p.w.o.RowsPerFile {
+	if p.fileRows >= p.w.o.RowsPerFile || p.w.waiting.Load() > 0 {
 		return p.closeFile()
 	}
 	return nil
 }
 
+// fileBuffers are the write buffers of part files, reused as files rotate.
+// Parquet buffers whole pages already, so they need not be large.
+var fileBuffers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 64<<10) }}
+
+// releaseSlot gives back the partition's open-file slot, if it holds one.
+func (p *partWriter) releaseSlot() {
+	if p.slot {
+		p.slot = false
+		<-p.w.files
+	}
+}
+
 func (p *partWriter) openFile(b *schemas.Batch) error {
+	p.w.waiting.Add(1)
+	p.w.files <- struct{}{}
+	p.w.waiting.Add(-1)
+	p.slot = true
 	f, err := os.CreateTemp(filepath.Join(p.w.root, filepath.FromSlash(p.dir)), ".part-*.tmp")
 	if err != nil {
 		return err
@@ -182,7 +233,8 @@ func (p *partWriter) openFile(b *schemas.Batch) error {
 		return err
 	}
 	p.tmp = f
-	p.bw = bufio.NewWriterSize(f, 1<<20)
+	p.bw = fileBuffers.Get().(*bufio.Writer)
+	p.bw.Reset(f)
 	p.hw = hashing.NewWriter(p.bw)
 	fw, err := pqarrow.NewFileWriter(b.Schema(), p.hw, writerProps(), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 	if err != nil {
@@ -196,6 +248,7 @@ func (p *partWriter) openFile(b *schemas.Batch) error {
 // closeFile finishes the current part file: footer, flush, fsync, rename.
 // Its digest and size come from the bytes as they were written.
 func (p *partWriter) closeFile() error {
+	defer p.releaseSlot()
 	if p.fw == nil {
 		return nil
 	}
@@ -203,7 +256,11 @@ func (p *partWriter) closeFile() error {
 		return err
 	}
 	p.fw = nil
-	if err := p.bw.Flush(); err != nil {
+	err := p.bw.Flush()
+	p.bw.Reset(nil)
+	fileBuffers.Put(p.bw)
+	p.bw = nil
+	if err != nil {
 		return err
 	}
 	name := path.Join(p.dir, fmt.Sprintf("part-%d.parquet", p.next))

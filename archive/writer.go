@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
@@ -44,7 +45,8 @@ type WriterOptions struct {
 // Limits of the table writers. Memory per open partition is bounded by a
 // pending batch plus one buffered row group.
 const (
-	partitionQueue   = 256      // rows waiting for a partition's goroutine
+	partitionQueue   = 32       // rows waiting for a partition's goroutine
+	maxOpenFiles     = 32       // Parquet files open at once, across partitions
 	batchRows        = 8192     // rows per Arrow batch
 	batchBytes       = 2 << 20  // approximate bytes per Arrow batch
 	rowGroupRows     = 1 << 17  // rows per Parquet row group
@@ -69,6 +71,8 @@ type Writer struct {
 	hint      string
 	pub       crypto.PublicKey
 	encoders  chan *zstd.Encoder
+	files     chan struct{} // slots for open Parquet files (see idleClose)
+	waiting   atomic.Int32  // partitions waiting for a slot
 
 	sendMu sync.RWMutex // held for reading for the whole of a Put or Gap; for writing to close the queues
 	closed bool
@@ -144,6 +148,7 @@ func Create(dir string, o WriterOptions) (*Writer, error) {
 	for range n {
 		w.encoders <- nil // made on first use
 	}
+	w.files = make(chan struct{}, maxOpenFiles)
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return nil, fmt.Errorf("archive: create: %w", err)
 	}

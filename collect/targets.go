@@ -130,7 +130,7 @@ func (s *Session) resolveAccount(ctx context.Context, t Target, regions []string
 		Identity: schemas.Identity{Account: aws.ToString(id.Account), ARN: aws.ToString(id.Arn), UserID: aws.ToString(id.UserId)},
 	}
 	var gaps []Gap
-	names := regions
+	names := slices.Clone(regions)
 	if len(regions) == 1 && regions[0] == "all" {
 		names, err = enabledRegions(ctx, account.NewFromConfig(cfg))
 		if err != nil {

@@ -3,6 +3,7 @@ package schemas
 import (
 	"fmt"
 	"reflect"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -134,7 +135,32 @@ type plan struct {
 	schema  *arrow.Schema
 }
 
+// plans holds the plan of every table, built once: plans are immutable, and
+// a writer makes a batch per partition, hundreds at a time.
+var plans = sync.OnceValues(func() (map[string]*plan, error) {
+	m := map[string]*plan{}
+	for _, t := range TableNames() {
+		p, err := buildPlan(t)
+		if err != nil {
+			return nil, err
+		}
+		m[t] = p
+	}
+	return m, nil
+})
+
 func planFor(table string) (*plan, error) {
+	m, err := plans()
+	if err != nil {
+		return nil, err
+	}
+	if p, ok := m[table]; ok {
+		return p, nil
+	}
+	return nil, fmt.Errorf("schemas: unknown table %q", table)
+}
+
+func buildPlan(table string) (*plan, error) {
 	row := NewRow(table)
 	if row == nil {
 		return nil, fmt.Errorf("schemas: unknown table %q", table)
