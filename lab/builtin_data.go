@@ -47,6 +47,10 @@ func (g *gen) populateWorkload(a *Account, prod bool) {
 	g.workloadIAM(a, prod)
 	g.signingKey(a)
 	g.bedrockResources(a, prod)
+	a.Buckets = append(a.Buckets, &Bucket{
+		Name: "aws-cloudtrail-logs-" + a.ID, Region: "us-east-1", CreationDate: a.Joined.Add(3 * time.Hour), Versioning: "Enabled", PublicAccess: true,
+		Policy: `{"Version":"2012-10-17","Statement":[{"Sid":"AWSCloudTrailWrite","Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::aws-cloudtrail-logs-` + a.ID + `/AWSLogs/` + a.ID + `/*"}]}`,
+	})
 	a.Regions["us-east-1"].Trails = append(a.Regions["us-east-1"].Trails, &Trail{
 		Name: "management-events", ARN: "arn:aws:cloudtrail:us-east-1:" + a.ID + ":trail/management-events",
 		S3BucketName: "aws-cloudtrail-logs-" + a.ID, IsMultiRegion: true, IncludeGlobalServiceEvents: true,

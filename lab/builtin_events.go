@@ -63,6 +63,7 @@ type ev struct {
 	errMsg   string
 	host     string // TLS host header; derived from source when empty
 	region   string // awsRegion, when it differs from the account-region the event lands in
+	data     bool   // a data event: delivered to trails, not served by LookupEvents
 }
 
 // globalSources record in us-east-1 whatever region the caller names.
@@ -104,6 +105,9 @@ func (g *gen) emit(a *Account, region string, t time.Time, who actor, e ev) stri
 		RecipientAccountID:  a.ID,
 		EventCategory:       "Management",
 	}
+	if e.data {
+		rec.ManagementEvent, rec.EventCategory = false, "Data"
+	}
 	if who.ident.Type == "AWSService" {
 		rec.EventType = "AwsServiceEvent"
 		rec.RequestID = ""
@@ -140,6 +144,10 @@ func (g *gen) emit(a *Account, region string, t time.Time, who actor, e ev) stri
 		a.Regions[region] = r
 	}
 	raw := rec.marshal()
+	if e.data {
+		r.DataEvents = append(r.DataEvents, raw)
+		return rec.EventID
+	}
 	r.Events = append(r.Events, raw)
 	r.events = append(r.events, eventOf(rec, raw))
 	return rec.EventID

@@ -132,14 +132,23 @@ func (g *gen) incident(a *Account) {
 	// 7. The knowledge base poisoned: a new document and an overwritten one
 	// (S3 data events, in the trail's files, not in LookupEvents), then
 	// re-ingested.
+	poisoned := []*ObjectVersion{
+		{Key: PoisonedKeys[0], VersionID: g.versionID(), LastModified: at(39 * time.Minute), ContentType: "text/markdown", Body: poisonedPolicy},
+		{Key: PoisonedKeys[1], VersionID: g.versionID(), LastModified: at(40 * time.Minute), ContentType: "text/markdown", Body: poisonedFAQ},
+	}
 	for _, b := range a.Buckets {
-		if b.Name != kbBucketName() {
-			continue
+		if b.Name == kbBucketName() {
+			b.Objects = append(b.Objects, poisoned...)
 		}
-		b.Objects = append(b.Objects,
-			&ObjectVersion{Key: PoisonedKeys[0], VersionID: g.versionID(), LastModified: at(39 * time.Minute), ContentType: "text/markdown", Body: poisonedPolicy},
-			&ObjectVersion{Key: PoisonedKeys[1], VersionID: g.versionID(), LastModified: at(40 * time.Minute), ContentType: "text/markdown", Body: poisonedFAQ},
-		)
+	}
+	for _, o := range poisoned {
+		g.emit(a, "us-east-1", o.LastModified, x, ev{source: "s3.amazonaws.com", name: "PutObject", data: true,
+			req: m{"bucketName": kbBucketName(), "Host": kbBucketName() + ".s3.us-east-1.amazonaws.com", "key": o.Key,
+				"x-amz-server-side-encryption": "aws:kms", "x-amz-server-side-encryption-aws-kms-key-id": "arn:aws:kms:us-east-1:" + a.ID + ":key/" + guardrailKeyID},
+			resp:  m{"x-amz-server-side-encryption": "aws:kms", "x-amz-version-id": o.VersionID},
+			extra: m{"SignatureVersion": "SigV4", "CipherSuite": "TLS_AES_128_GCM_SHA256", "bytesTransferredIn": len(o.Body), "AuthenticationMethod": "AuthHeader", "bytesTransferredOut": 0},
+			res:   []recordRes{{ARN: "arn:aws:s3:::" + kbBucketName() + "/" + o.Key, Type: "AWS::S3::Object"}, {ARN: "arn:aws:s3:::" + kbBucketName(), Type: "AWS::S3::Bucket"}},
+			host:  kbBucketName() + ".s3.us-east-1.amazonaws.com"})
 	}
 	kb := use.KnowledgeBases[0]
 	job := &IngestionJob{

@@ -66,6 +66,8 @@ type Bucket struct {
 	PublicAccess bool              `json:"publicAccessBlock"`
 	Tags         map[string]string `json:"tags,omitempty"`
 	Objects      []*ObjectVersion  `json:"objects,omitempty"`
+
+	chains []*trailChain // files of the trails delivering to the bucket
 }
 
 // ObjectVersion is one version of an S3 object, or a delete marker.
@@ -82,14 +84,23 @@ type ObjectVersion struct {
 	// Computed by the lab.
 	ETag     string `json:"-"`
 	IsLatest bool   `json:"-"`
+	data     []byte // binary content of generated objects, instead of Body
+}
+
+// content is the object's bytes.
+func (o *ObjectVersion) content() []byte {
+	if o.data != nil {
+		return o.data
+	}
+	return []byte(o.Body)
 }
 
 // index computes ETags and marks the latest version of each key.
-func (b *Bucket) index() {
+func index(objs []*ObjectVersion) {
 	latest := map[string]*ObjectVersion{}
-	for _, o := range b.Objects {
+	for _, o := range objs {
 		if !o.DeleteMarker {
-			sum := md5.Sum([]byte(o.Body))
+			sum := md5.Sum(o.content())
 			o.ETag = `"` + hex.EncodeToString(sum[:]) + `"`
 		}
 		if o.StorageClass == "" {

@@ -54,7 +54,11 @@ type Region struct {
 	// Events are CloudTrail records exactly as CloudTrail writes them; the
 	// lab derives the LookupEvents fields from them.
 	Events []json.RawMessage `json:"events,omitempty"`
-	Trails []*Trail          `json:"trails,omitempty"`
+	// DataEvents are CloudTrail data events (S3 object reads and writes,
+	// Lambda invocations): delivered to trails that select data events,
+	// never served by LookupEvents.
+	DataEvents []json.RawMessage `json:"dataEvents,omitempty"`
+	Trails     []*Trail          `json:"trails,omitempty"`
 
 	Guardrails             []*Guardrail             `json:"guardrails,omitempty"`
 	CustomModels           []*CustomModel           `json:"customModels,omitempty"`
@@ -109,7 +113,7 @@ func (s *Scenario) index() error {
 			}
 		}
 		for _, b := range a.Buckets {
-			b.index()
+			index(b.Objects)
 		}
 	}
 	if s.Organization.ManagementAccount == "" {
@@ -124,6 +128,7 @@ func (s *Scenario) index() error {
 	if s.Organization.Responder == "" {
 		s.Organization.Responder = "responder"
 	}
+	s.indexTrails()
 	return nil
 }
 

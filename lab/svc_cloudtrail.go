@@ -1,15 +1,8 @@
 package lab
 
 import (
-	"crypto/md5"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/hex"
 	"fmt"
 	"net/http"
-	"strings"
-	"sync"
 	"time"
 )
 
@@ -364,16 +357,6 @@ func getEventSelectors(c *call) (*response, error) {
 	}{t.ARN, []eventSelectorOut{sel}})
 }
 
-// trailKey is the RSA key the lab's CloudTrail signs digests with; it is
-// generated once per process.
-var trailKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
-
 func listPublicKeys(c *call) (*response, error) {
 	var in struct {
 		StartTime, EndTime *epoch
@@ -382,8 +365,7 @@ func listPublicKeys(c *call) (*response, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	der := x509.MarshalPKCS1PublicKey(&trailKey().PublicKey)
-	sum := md5.Sum(der)
+	der, fingerprint := digestPublicKey()
 	since, until := c.srv.sc.Window()
 	type key struct {
 		Value             []byte
@@ -395,6 +377,6 @@ func listPublicKeys(c *call) (*response, error) {
 		Value:             der,
 		ValidityStartTime: epoch(since.Add(-30 * 24 * time.Hour).Truncate(time.Hour)),
 		ValidityEndTime:   epoch(until.Add(30 * 24 * time.Hour).Truncate(time.Hour)),
-		Fingerprint:       strings.ToLower(hex.EncodeToString(sum[:])),
+		Fingerprint:       fingerprint,
 	}}})
 }

@@ -332,10 +332,11 @@ func (c *call) maxKeys() (int, error) {
 
 // versionsNewestFirst lists a bucket's versions sorted by key, newest first
 // within a key, as ListObjectVersions returns them.
-func versionsNewestFirst(b *Bucket) []*ObjectVersion {
-	out := make([]*ObjectVersion, 0, len(b.Objects))
-	for i := len(b.Objects) - 1; i >= 0; i-- {
-		out = append(out, b.Objects[i])
+func versionsNewestFirst(s *Scenario, b *Bucket, prefix string) []*ObjectVersion {
+	objs := b.objectsUnder(s, prefix)
+	out := make([]*ObjectVersion, 0, len(objs))
+	for i := len(objs) - 1; i >= 0; i-- {
+		out = append(out, objs[i])
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out
@@ -358,7 +359,7 @@ func s3ListVersions(c *call, b *Bucket, _ s3Target) (*response, error) {
 		return nil, err
 	}
 	prefix, keyMarker, vidMarker := c.query("prefix"), c.query("key-marker"), c.query("version-id-marker")
-	all := versionsNewestFirst(b)
+	all := versionsNewestFirst(c.srv.sc, b, prefix)
 	start := 0
 	if keyMarker != "" {
 		start = len(all)
@@ -404,7 +405,7 @@ func s3ListVersions(c *call, b *Bucket, _ s3Target) (*response, error) {
 		name := "DeleteMarker"
 		if !o.DeleteMarker {
 			name = "Version"
-			size := len(o.Body)
+			size := len(o.content())
 			v.ETag, v.Size, v.StorageClass = o.ETag, &size, o.StorageClass
 		}
 		out.Entries = append(out.Entries, xmlEntry{XMLName: xml.Name{Local: name}, v: v})
@@ -470,7 +471,7 @@ func s3ListV2(c *call, b *Bucket, _ s3Target) (*response, error) {
 		ContinuationToken: c.query("continuation-token"), StartAfter: c.query("start-after")}
 	var keys []string
 	current := map[string]*ObjectVersion{}
-	for _, o := range b.Objects {
+	for _, o := range b.objectsUnder(c.srv.sc, prefix) {
 		if o.IsLatest && !o.DeleteMarker && strings.HasPrefix(o.Key, prefix) && o.Key > after {
 			keys = append(keys, o.Key)
 			current[o.Key] = o
@@ -502,7 +503,7 @@ func s3ListV2(c *call, b *Bucket, _ s3Target) (*response, error) {
 			}
 		}
 		o := current[k]
-		out.Contents = append(out.Contents, content{k, s3Time(o.LastModified), o.ETag, len(o.Body), o.StorageClass})
+		out.Contents = append(out.Contents, content{k, s3Time(o.LastModified), o.ETag, len(o.content()), o.StorageClass})
 		out.KeyCount++
 		last = k
 	}
@@ -513,7 +514,7 @@ func s3ListV2(c *call, b *Bucket, _ s3Target) (*response, error) {
 func (c *call) objectVersion(b *Bucket, key string) (*ObjectVersion, error) {
 	vid := c.query("versionId")
 	var found *ObjectVersion
-	for _, o := range b.Objects {
+	for _, o := range b.objectsUnder(c.srv.sc, key) {
 		if o.Key == key && ((vid == "" && o.IsLatest) || (vid != "" && o.VersionID == vid)) {
 			found = o
 		}
@@ -546,7 +547,7 @@ func s3GetObject(c *call, b *Bucket, t s3Target) (*response, error) {
 	if ct == "" {
 		ct = "binary/octet-stream"
 	}
-	body := []byte(o.Body)
+	body := o.content()
 	r := c.s3ok(ct, body)
 	h := r.header
 	h.Set("ETag", o.ETag)
