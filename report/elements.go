@@ -49,6 +49,9 @@ var elementSpecs = map[string]elementSpec{
 			{label: "CloudTrail Bedrock and SageMaker events", table: schemas.TableCloudTrailEvents, element: ElementAI, sources: ctSources},
 			{label: "guardrail versions", table: schemas.TableResources, kinds: []string{schemas.KindGuardrail}, sources: []string{"bedrock.config"}},
 			{label: "invocation-logging configuration", table: schemas.TableResources, kinds: []string{schemas.KindLoggingConfig}, sources: []string{"bedrock.config"}},
+			{label: "custom and imported models, jobs, throughput and model access", table: schemas.TableResources,
+				kinds: []string{schemas.KindCustomModel, schemas.KindImportedModel, schemas.KindCustomizationJob, schemas.KindProvisionedThroughput,
+					schemas.KindModelAvailability}, sources: []string{"bedrock"}},
 		},
 	},
 	ElementDataStore: {
@@ -57,7 +60,7 @@ var elementSpecs = map[string]elementSpec{
 		evidence: []evidenceSpec{
 			{label: "CloudTrail knowledge-base and data events", table: schemas.TableCloudTrailEvents, element: ElementDataStore, sources: ctSources},
 			{label: "knowledge-base objects and versions", table: schemas.TableObjects, sources: []string{"s3.objects"}},
-			{label: "knowledge bases and data sources", table: schemas.TableResources, kinds: []string{schemas.KindKnowledgeBase, schemas.KindDataSource}, sources: []string{"bedrock.agents"}},
+			{label: "knowledge bases and data sources", table: schemas.TableResources, kinds: []string{schemas.KindKnowledgeBase, schemas.KindDataSource, schemas.KindIngestionJob, schemas.KindAgentKnowledgeBase}, sources: []string{"bedrock.agents"}},
 		},
 	},
 	ElementInvocation: {
@@ -83,7 +86,7 @@ var elementSpecs = map[string]elementSpec{
 		questions: []string{"What could the AI do on its own?", "Did it?"},
 		evidence: []evidenceSpec{
 			{label: "agent and action-group roles with their policies", table: schemas.TableResources, kinds: []string{schemas.KindRole}, sources: []string{"iam.roles"}},
-			{label: "agents, action groups and functions", table: schemas.TableResources, kinds: []string{schemas.KindAgent, schemas.KindLambdaFunction}, sources: []string{"bedrock.agents"}},
+			{label: "agents, action groups and functions", table: schemas.TableResources, kinds: []string{schemas.KindAgent, schemas.KindActionGroup, schemas.KindAgentCollaborator, schemas.KindLambdaFunction}, sources: []string{"bedrock.agents"}},
 			{label: "CloudTrail events by agents' roles (email, messaging)", table: schemas.TableCloudTrailEvents, element: ElementAgency, sources: ctSources},
 		},
 	},

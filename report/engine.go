@@ -165,7 +165,7 @@ func (e *Engine) learn(r *Record) {
 					e.ctx.agentRoles[res.ARN] = why
 				}
 			}
-		case strings.Contains(res.Kind, "agent") || res.Kind == schemas.KindLambdaFunction:
+		case strings.Contains(res.Kind, "agent") || res.Kind == schemas.KindActionGroup || res.Kind == schemas.KindLambdaFunction:
 			what := "execution role of agent " + res.Name
 			if res.Kind == schemas.KindLambdaFunction {
 				what = "role of function " + res.Name
