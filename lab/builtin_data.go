@@ -367,9 +367,11 @@ func (g *gen) invocationLogs(a *Account) {
 	if g.o.BeforeIncident {
 		end = g.incidentStart()
 	}
+	// The assistant's traffic up to the moment logging was deleted; drawn the
+	// same way with or without the attack, so the records before it match.
 	var times []time.Time
-	for range 230 {
-		times = append(times, g.between(g.at(-noiseBefore), g.at(noiseAfter)))
+	for range 240 {
+		times = append(times, g.between(g.at(-noiseBefore), g.at(IncidentOffset+18*time.Minute)))
 	}
 	for _, t := range times {
 		prompt := supportPrompts[g.rng.IntN(len(supportPrompts))]

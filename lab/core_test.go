@@ -106,7 +106,8 @@ func TestOrganizationsListAccountsPaged(t *testing.T) {
 
 func TestAccountListRegions(t *testing.T) {
 	s, url := startLab(t, Options{NoQuotas: true})
-	cl := account.NewFromConfig(sdkConfig(url, s.Responder(), "us-east-1", false))
+	cfg, rec := memberConfig(t, s, url, ManagementAccount, "us-east-1")
+	cl := account.NewFromConfig(cfg)
 	var enabled []string
 	p := account.NewListRegionsPaginator(cl, &account.ListRegionsInput{})
 	for p.HasMorePages() {
@@ -114,6 +115,7 @@ func TestAccountListRegions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		arrived(t, "ListRegions", rec.body(), out)
 		for _, r := range out.Regions {
 			if r.RegionOptStatus == "ENABLED" || r.RegionOptStatus == "ENABLED_BY_DEFAULT" {
 				enabled = append(enabled, aws.ToString(r.RegionName))
@@ -122,6 +124,15 @@ func TestAccountListRegions(t *testing.T) {
 	}
 	if len(enabled) != 17 || !slices.Contains(enabled, "eu-west-1") {
 		t.Fatalf("enabled regions = %v", enabled)
+	}
+	// The management account may ask about a member.
+	st, err := cl.GetRegionOptStatus(context.Background(), &account.GetRegionOptStatusInput{AccountId: aws.String(ProdAccount), RegionName: aws.String("af-south-1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arrived(t, "GetRegionOptStatus", rec.body(), st)
+	if st.RegionOptStatus != "DISABLED" {
+		t.Fatalf("af-south-1 = %s", st.RegionOptStatus)
 	}
 }
 
