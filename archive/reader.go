@@ -34,6 +34,7 @@ type Reader struct {
 
 // Open opens a bundle directory or its .tar.
 func Open(path string) (*Reader, error) {
+	useSharedCodec()
 	t, err := OpenTree(path)
 	if err != nil {
 		return nil, err

@@ -94,6 +94,7 @@ type partKey struct{ table, account, region string }
 // then everything is written under dir+".partial". Create refuses if either
 // exists.
 func Create(dir string, o WriterOptions) (*Writer, error) {
+	useSharedCodec()
 	if o.Signer == nil {
 		return nil, errors.New("archive: create: no signer")
 	}
