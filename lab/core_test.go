@@ -125,6 +125,11 @@ func TestAccountListRegions(t *testing.T) {
 	if len(enabled) != 17 || !slices.Contains(enabled, "eu-west-1") {
 		t.Fatalf("enabled regions = %v", enabled)
 	}
+	// An opt-in region the account has not enabled refuses its credentials.
+	_, err := sts.NewFromConfig(sdkConfig(url, s.Responder(), "af-south-1", false)).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	wantCode(t, err, "InvalidClientTokenId")
+	_, err = cloudtrail.NewFromConfig(sdkConfig(url, s.Responder(), "me-south-1", false)).LookupEvents(context.Background(), &cloudtrail.LookupEventsInput{})
+	wantCode(t, err, "UnrecognizedClientException")
 	// The management account may ask about a member.
 	st, err := cl.GetRegionOptStatus(context.Background(), &account.GetRegionOptStatusInput{AccountId: aws.String(ProdAccount), RegionName: aws.String("af-south-1")})
 	if err != nil {

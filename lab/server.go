@@ -40,6 +40,7 @@ type Server struct {
 	calls     *callLog
 	responder *principal
 	keys      *keyring
+	enabled   map[string]bool // regions that answer
 
 	mu   sync.Mutex
 	http *http.Server
@@ -67,12 +68,13 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		opts:   o,
-		sc:     o.Scenario,
-		quotas: newQuotas(!o.NoQuotas),
-		faults: newFaultPlan(o.Faults, o.Seed),
-		calls:  newCallLog(o.CallLog),
-		keys:   newKeyring(o.Seed),
+		opts:    o,
+		sc:      o.Scenario,
+		quotas:  newQuotas(!o.NoQuotas),
+		faults:  newFaultPlan(o.Faults, o.Seed),
+		calls:   newCallLog(o.CallLog),
+		keys:    newKeyring(o.Seed),
+		enabled: enabledRegions(o.Scenario),
 	}
 	s.creds = newCredentials(o.Seed)
 	mgmt := s.sc.Organization.ManagementAccount
@@ -200,6 +202,10 @@ func (s *Server) handle(c *call) *response {
 	c.who = p
 	c.account = p.Account
 	c.rec.Account = p.Account
+	if !s.regionEnabled(c.region) {
+		// A region the account has not opted into rejects its credentials.
+		return c.fail(c.svc.authError(&authFailure{}))
+	}
 
 	switch f := s.faults.decide(c); f {
 	case FaultThrottle:

@@ -33,6 +33,19 @@ var (
 	}
 )
 
+// regionEnabled reports whether requests to a region are answered: the
+// commercial regions enabled by default, and any region the scenario holds
+// data in.
+func (s *Server) regionEnabled(region string) bool { return s.enabled[region] }
+
+func enabledRegions(sc *Scenario) map[string]bool {
+	m := map[string]bool{}
+	for _, r := range append(sc.Regions(), commercialRegions...) {
+		m[r] = true
+	}
+	return m
+}
+
 type regionStatus struct {
 	RegionName      string
 	RegionOptStatus string
