@@ -253,6 +253,11 @@ func (e *Engine) activity(el string) string {
 	for _, x := range ids[:min(3, len(ids))] {
 		top = append(top, fmt.Sprintf("%s (%d)", shortARN(x.id), x.n))
 	}
-	return fmt.Sprintf("CloudTrail holds %d %s events (%d writes) by %d identities %s; most from %s.",
-		st.events, el, st.writes, len(ids), span(st.first, st.last), strings.Join(top, ", "))
+	what := el + " events"
+	if el == ElementAccess {
+		what = "events in all"
+	}
+	return fmt.Sprintf("CloudTrail holds %d %s (%s) by %s %s; most from %s.",
+		st.events, what, plural(st.writes, "write", "writes"), plural(int64(len(ids)), "identity", "identities"),
+		span(st.first, st.last), strings.Join(top, ", "))
 }

@@ -51,10 +51,7 @@ func timelineSVG(tl Timeline) template.HTML {
 	}
 	for i, s := range tl.Series {
 		y := top + i*laneH
-		label := shortARN(s.Principal)
-		if len(label) > 44 {
-			label = "…" + label[len(label)-43:]
-		}
+		label := laneLabel(s.Principal)
 		fmt.Fprintf(&b, `<text x="%d" y="%d" class="lane" text-anchor="end"><title>%s (%d events)</title>%s</text>`,
 			labelW-6, y+15, template.HTMLEscapeString(s.Principal), s.Total, template.HTMLEscapeString(label))
 		var peak int64
@@ -97,6 +94,7 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"sevs":     func() []Severity { return []Severity{Critical, High, Medium, Low, Info} },
 	"bysev":    func(m map[string]int, s Severity) int { return m[s.String()] },
 	"shortarn": shortARN,
+	"dur":      durText,
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -137,7 +135,7 @@ Rows: {{range $i, $t := .Tables}}{{if $i}}, {{end}}{{$t.Name}} {{$t.Rows}}{{end}
 </div>{{end}}
 
 <h2 id="timeline">Timeline</h2>
-<p class="muted">CloudTrail events per principal, one cell per {{.Timeline.Bucket}} from {{time .Timeline.Start}}; darker is busier. Dots and ticks are findings, coloured by severity.</p>
+<p class="muted">CloudTrail events per principal, one cell per {{dur .Timeline.Bucket}} from {{time .Timeline.Start}}; darker is busier. Dots and ticks are findings, coloured by severity.</p>
 {{svg .Timeline}}
 
 <h2 id="findings">Findings</h2>
@@ -167,4 +165,32 @@ Rows: {{range $i, $t := .Tables}}{{if $i}}, {{end}}{{$t.Name}} {{$t.Rows}}{{end}
 // styles, an inline SVG timeline, no scripts and no network.
 func WriteHTML(w io.Writer, rep *Report) error {
 	return htmlTemplate.Execute(w, rep)
+}
+
+// durText writes a bucket size the short way: 2h, 30m, 24h.
+func durText(d Duration) string {
+	s := time.Duration(d).String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// laneLabel shortens a principal to fit a lane: the account, then as much
+// of the end of the name as fits.
+func laneLabel(p string) string {
+	const room = 46
+	l := shortARN(p)
+	if len(l) <= room {
+		return l
+	}
+	acct, rest, ok := strings.Cut(l, ":")
+	if !ok || len(acct) > 12 {
+		return "…" + l[len(l)-room+1:]
+	}
+	keep := room - len(acct) - 2
+	return acct + ":…" + rest[len(rest)-keep:]
 }

@@ -88,7 +88,8 @@ func jsonField(doc *string, key string) string {
 	return s
 }
 
-// shortARN is the last part of an ARN, for sentences.
+// shortARN is an ARN without its partition and service, for sentences:
+// account:resource, so same-named roles of two accounts stay apart.
 func shortARN(s string) string {
 	if !strings.HasPrefix(s, "arn:") {
 		return s
@@ -97,5 +98,8 @@ func shortARN(s string) string {
 	if len(parts) < 6 {
 		return s
 	}
-	return parts[5]
+	if parts[4] == "" {
+		return parts[5]
+	}
+	return parts[4] + ":" + parts[5]
 }

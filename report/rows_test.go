@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/custodyhq/custody/archive"
+	"github.com/custodyhq/custody/collect/trail"
 	"github.com/custodyhq/custody/schemas"
 )
 
@@ -43,6 +44,7 @@ func ev(region string, t time.Time, source, name string, opts ...func(*schemas.C
 	for _, o := range opts {
 		o(e)
 	}
+	e.Element = trail.Element(e.EventSource, e.EventName)
 	return &Record{Table: schemas.TableCloudTrailEvents, Partition: archive.Partition{Account: acct, Region: region},
 		Meta: schemas.Meta{Kind: schemas.KindCloudTrailEvent, ObjectID: e.EventID}, Event: e}
 }
@@ -167,6 +169,11 @@ var testWindow = Window{Since: t0.Add(-5 * 24 * time.Hour), Until: t0.Add(24 * t
 // runRules feeds records to an engine in the order a bundle is read
 // (scanOrder), then returns the findings.
 func runRules(rules []Rule, recs []*Record) []Finding {
+	return feed(rules, recs).Findings()
+}
+
+// feed makes an engine and feeds it records in scanOrder.
+func feed(rules []Rule, recs []*Record) *Engine {
 	e := NewEngine(testWindow, rules)
 	sorted := slices.Clone(recs)
 	slices.SortStableFunc(sorted, func(a, b *Record) int {
@@ -175,5 +182,5 @@ func runRules(rules []Rule, recs []*Record) []Finding {
 	for _, r := range sorted {
 		e.Observe(r)
 	}
-	return e.Findings()
+	return e
 }

@@ -134,14 +134,19 @@ func addName(xs []string, s string) []string {
 	return append(xs, s)
 }
 
-// add records one supporting row at time t.
+// add records one supporting row at time t. A row already kept is not
+// counted twice.
 func (g *group) add(r *Record, t time.Time, principal string) {
+	p := r.Pointer()
+	if slices.Contains(g.evidence, p) {
+		return
+	}
 	g.count++
 	widen(&g.first, &g.last, t, t)
 	g.principals = addName(g.principals, principal)
 	g.accounts = addName(g.accounts, r.Partition.Account)
 	g.regions = addName(g.regions, r.Partition.Region)
-	g.keep(r.Pointer())
+	g.keep(p)
 }
 
 // keep adds a pointer, keeping the earliest MaxEvidence.

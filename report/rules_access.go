@@ -148,6 +148,7 @@ func (d *enumInvoke) Findings(*Context) []Finding {
 		slices.Sort(invMin)
 		var g group
 		var firstEnum, firstInv time.Time
+		pairs := 0
 		for _, m := range invMin {
 			inv := k.invoke[m]
 			var hit *Record
@@ -164,15 +165,17 @@ func (d *enumInvoke) Findings(*Context) []Finding {
 			if firstInv.IsZero() {
 				firstEnum, firstInv = hit.Event.EventTime, inv.Event.EventTime
 			}
+			pairs++
 			g.add(hit, hit.Event.EventTime, k.user)
 			g.add(inv, inv.Event.EventTime, k.user)
 		}
 		if g.count == 0 {
 			continue
 		}
-		s := fmt.Sprintf("Long-term access key %s of %s enumerated Bedrock at %s and invoked a model %s later (from %s); the sequence recurs %s.",
+		s := fmt.Sprintf("Long-term access key %s of %s enumerated Bedrock at %s and invoked a model %s later (from %s); "+
+			"%s fell within 15 minutes of an enumeration.",
 			key, shortARN(k.user), firstEnum.UTC().Format(time.RFC3339), firstInv.Sub(firstEnum).Round(time.Second), list(k.ips, 3),
-			plural(g.count/2, "time", "times"))
+			plural(int64(pairs), "minute with invocations", "minutes with invocations"))
 		out = append(out, g.finding(High, s))
 	}
 	return out

@@ -224,7 +224,8 @@ func roleReaches(c *Context, sts []statement) []reach {
 		if s.anyResource() {
 			for _, a := range s.Action {
 				_, verb, _ := strings.Cut(strings.ToLower(a), ":")
-				if covered[a] || slices.ContainsFunc(readVerbs, func(p string) bool { return strings.HasPrefix(verb, p) }) {
+				if covered[a] || slices.ContainsFunc(readVerbs, func(p string) bool { return strings.HasPrefix(verb, p) }) ||
+					slices.ContainsFunc(routine, func(p string) bool { return strings.HasPrefix(strings.ToLower(a), p) }) {
 					continue
 				}
 				add("act on every resource ("+a+" on *)", Low)
@@ -233,6 +234,10 @@ func roleReaches(c *Context, sts []statement) []reach {
 	}
 	return out
 }
+
+// routine are actions every function's role has on every resource (its
+// own logs and traces): not reach worth listing.
+var routine = []string{"logs:createloggroup", "logs:createlogstream", "logs:putlogevents", "xray:put", "cloudwatch:putmetricdata"}
 
 // agentTrust names the AWS services whose trust in a role makes it an
 // agent's execution role or an action-group function's role.

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/custodyhq/custody/schemas"
 )
@@ -287,7 +288,9 @@ func (d *weakened) Findings(*Context) []Finding {
 			}
 			slices.Sort(lost)
 			what = append(what, fmt.Sprintf("version %s against %s: %s", cur.version, prev.version, list(lost, 4)))
-			g.add(prev.rec, prev.rec.Resource.UpdatedAt, "")
+			// The finding's time is the weaker version's; the stronger
+			// one is evidence without a time of its own here.
+			g.add(prev.rec, time.Time{}, "")
 			g.add(cur.rec, cur.rec.Resource.UpdatedAt, "")
 		}
 		if g.count == 0 {

@@ -107,7 +107,9 @@ func (t *timeline) build(fs []Finding) Timeline {
 	for _, x := range tots {
 		totals[x.id] = x.n
 	}
-	slices.SortStableFunc(pick, func(a, b string) int { return cmp.Compare(totals[b], totals[a]) })
+	// Principals of high findings first, then the busiest.
+	slices.SortStableFunc(pick[:high], func(a, b string) int { return cmp.Compare(totals[b], totals[a]) })
+	slices.SortStableFunc(pick[high:], func(a, b string) int { return cmp.Compare(totals[b], totals[a]) })
 	for _, id := range pick {
 		s := Series{Principal: id, Total: totals[id], Counts: make([]int64, n)}
 		for k, c := range t.ids[id] {
@@ -115,14 +117,21 @@ func (t *timeline) build(fs []Finding) Timeline {
 		}
 		out.Series = append(out.Series, s)
 	}
+	end := out.Start.Add(time.Duration(n) * t.bucket)
 	for _, f := range fs {
+		// Findings about configuration carry the time it was read, which
+		// can lie outside the events drawn: those are not marked.
+		if f.First.Before(out.Start) || !f.First.Before(end) {
+			continue
+		}
 		mk := TimelineMark{Finding: f.ID, Severity: f.Severity, Time: f.First}
-		if len(f.Principals) > 0 {
-			mk.Principal = f.Principals[0]
+		for _, p := range f.Principals {
+			if _, ok := t.ids[p]; ok {
+				mk.Principal = p
+				break
+			}
 		}
-		if !f.First.IsZero() {
-			out.Marks = append(out.Marks, mk)
-		}
+		out.Marks = append(out.Marks, mk)
 	}
 	return out
 }
