@@ -106,6 +106,9 @@ func index(objs []*ObjectVersion) {
 		if o.StorageClass == "" {
 			o.StorageClass = "STANDARD"
 		}
+		if o.VersionID == "" {
+			o.VersionID = "null" // as S3 names versions written while versioning was off
+		}
 		o.IsLatest = false
 		latest[o.Key] = o
 	}
