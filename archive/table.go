@@ -132,11 +132,14 @@ func (p *partWriter) run(b *schemas.Batch) {
 		if p.err != nil {
 			continue // drain, so senders never block on a failed partition
 		}
+		before := b.Bytes()
 		if err := b.Append(r.meta, r.row); err != nil {
 			p.fail(err)
 			continue
 		}
-		if b.Len() >= batchRows || b.Bytes() >= batchBytes || p.fileRows+int64(b.Len()) >= p.w.o.RowsPerFile {
+		pending := p.w.pending.Add(b.Bytes() - before)
+		if b.Len() >= batchRows || b.Bytes() >= batchBytes || p.fileRows+int64(b.Len()) >= p.w.o.RowsPerFile ||
+			pending > pendingBudget && b.Bytes() >= minBudgetFlush {
 			p.fail(p.flush(b))
 		}
 	}
@@ -180,6 +183,7 @@ func (p *partWriter) flush(b *schemas.Batch) error {
 		return nil
 	}
 	n, size := int64(b.Len()), b.Bytes()
+	p.w.pending.Add(-size)
 	rec := b.NewRecord()
 	defer rec.Release()
 	if p.fw == nil {

@@ -47,6 +47,8 @@ type WriterOptions struct {
 const (
 	partitionQueue   = 32       // rows waiting for a partition's goroutine
 	maxOpenFiles     = 32       // Parquet files open at once, across partitions
+	pendingBudget    = 48 << 20 // rows held in batches, across partitions, before the busiest flush
+	minBudgetFlush   = 64 << 10 // a partition over the budget flushes once its batch holds this much
 	batchRows        = 8192     // rows per Arrow batch
 	batchBytes       = 2 << 20  // approximate bytes per Arrow batch
 	rowGroupRows     = 1 << 17  // rows per Parquet row group
@@ -73,6 +75,7 @@ type Writer struct {
 	encoders  chan *zstd.Encoder
 	files     chan struct{} // slots for open Parquet files (see idleClose)
 	waiting   atomic.Int32  // partitions waiting for a slot
+	pending   atomic.Int64  // bytes of rows held in partition batches
 
 	sendMu sync.RWMutex // held for reading for the whole of a Put or Gap; for writing to close the queues
 	closed bool
