@@ -4,21 +4,32 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/bedrock"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagent"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/custodyhq/custody/collect"
 	"github.com/custodyhq/custody/collect/agency"
+	"github.com/custodyhq/custody/collect/bedrockagents"
 	"github.com/custodyhq/custody/collect/bedrockconf"
+	"github.com/custodyhq/custody/collect/discover"
 	"github.com/custodyhq/custody/collect/invlogs"
+	"github.com/custodyhq/custody/collect/kbobjects"
 	"github.com/custodyhq/custody/collect/trail"
 )
 
 // sourceNames are the evidence sources this build collects.
-var sourceNames = []string{trail.SourceLookup, bedrockconf.Source, agency.Source, invlogs.Source}
+var sourceNames = []string{trail.SourceLookup, bedrockconf.Source, bedrockagents.Source, agency.Source, invlogs.Source, kbobjects.Source}
 
 // buildSources wires the named sources to clients of the session.
 func buildSources(sess *collect.Session, names []string, since, until time.Time) []collect.Source {
+	// One discovery per target serves every source that follows the estate.
+	estate := &discover.Estate{
+		Agents:  func(t collect.Target) (discover.AgentsAPI, error) { return agentsClient(sess, t), nil },
+		Bedrock: func(t collect.Target) (discover.BedrockAPI, error) { return bedrock.NewFromConfig(sess.Config(t)), nil },
+		Lambda:  func(t collect.Target) (discover.LambdaAPI, error) { return lambda.NewFromConfig(sess.Config(t)), nil },
+	}
 	var out []collect.Source
 	for _, n := range names {
 		switch n {
@@ -36,6 +47,23 @@ func buildSources(sess *collect.Session, names []string, since, until time.Time)
 						o.APIOptions = append(o.APIOptions, collect.CaptureRawBody())
 					}), nil
 				},
+			})
+		case bedrockagents.Source:
+			out = append(out, &bedrockagents.Agents{
+				Client: func(t collect.Target) (bedrockagents.API, error) { return agentsClient(sess, t), nil },
+				Lambda: func(t collect.Target) (bedrockagents.LambdaAPI, error) {
+					return lambda.NewFromConfig(sess.Config(t), func(o *lambda.Options) {
+						o.APIOptions = append(o.APIOptions, collect.CaptureRawBody())
+					}), nil
+				},
+				Estate: estate,
+			})
+		case kbobjects.Source:
+			// What knowledge bases, custom and imported models and action
+			// groups read from S3, found per target.
+			out = append(out, &kbobjects.Objects{
+				Client: func(t collect.Target) (kbobjects.API, error) { return kbobjects.NewClient(sess.Config(t)), nil },
+				Estate: estate,
 			})
 		case agency.Source:
 			// Every role of each account, read once per account.
@@ -56,4 +84,12 @@ func buildSources(sess *collect.Session, names []string, since, until time.Time)
 		}
 	}
 	return out
+}
+
+// agentsClient is the Agents for Amazon Bedrock client of a target,
+// keeping response bodies byte-exact.
+func agentsClient(sess *collect.Session, t collect.Target) *bedrockagent.Client {
+	return bedrockagent.NewFromConfig(sess.Config(t), func(o *bedrockagent.Options) {
+		o.APIOptions = append(o.APIOptions, collect.CaptureRawBody())
+	})
 }

@@ -11,6 +11,8 @@ import (
 	"errors"
 	"sync"
 
+	"github.com/aws/smithy-go"
+
 	"github.com/custodyhq/custody/collect"
 )
 
@@ -103,7 +105,9 @@ func isCancel(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
-// walk discovers one target.
+// walk discovers one target. A service not enabled in the target's region
+// (OptInRequired) holds nothing there, and leads nowhere; the sources of
+// that service record the refusal.
 func (e *Estate) walk(ctx context.Context, t collect.Target) (*Found, error) {
 	f := &Found{}
 	if e.Agents != nil {
@@ -111,10 +115,11 @@ func (e *Estate) walk(ctx context.Context, t collect.Target) (*Found, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := knowledgeBases(ctx, api, t, f); err != nil {
-			return nil, err
+		err = knowledgeBases(ctx, api, t, f)
+		if err == nil {
+			err = agents(ctx, api, t, f)
 		}
-		if err := agents(ctx, api, t, f); err != nil {
+		if err != nil && !notEnabled(err) {
 			return nil, err
 		}
 	}
@@ -123,7 +128,7 @@ func (e *Estate) walk(ctx context.Context, t collect.Target) (*Found, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := models(ctx, api, t, f); err != nil {
+		if err := models(ctx, api, t, f); err != nil && !notEnabled(err) {
 			return nil, err
 		}
 	}
@@ -138,6 +143,13 @@ func (e *Estate) walk(ctx context.Context, t collect.Target) (*Found, error) {
 	}
 	f.dedupe()
 	return f, nil
+}
+
+// notEnabled reports whether AWS refused a call because the service is not
+// enabled for the account in the region.
+func notEnabled(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && ae.ErrorCode() == "OptInRequired"
 }
 
 // dedupe keeps the first of each location, role and function, in the

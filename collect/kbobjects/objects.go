@@ -325,13 +325,34 @@ func (c *collector) object(ctx context.Context, row *schemas.Object, listReq str
 	if row.VersionID != "" && row.VersionID != "null" {
 		in.VersionId = aws.String(row.VersionID)
 	}
+	for attempt := 1; ; attempt++ {
+		retry, err := c.get(ctx, row, in, listReq, attempt == getAttempts)
+		if !retry {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt*attempt) * 50 * time.Millisecond):
+		}
+	}
+}
+
+// getAttempts bounds the reads of one object version whose content breaks
+// off while it streams.
+const getAttempts = 4
+
+// get reads one version's content into the sink. Content that broke off
+// or failed S3's checksum while it streamed is read again (retry), unless
+// this is the last attempt.
+func (c *collector) get(ctx context.Context, row *schemas.Object, in *s3.GetObjectInput, listReq string, last bool) (retry bool, err error) {
 	out, err := c.api.GetObject(ctx, in)
 	if err != nil {
 		var ae smithy.APIError
 		if ctx.Err() == nil && errors.As(err, &ae) {
-			return c.refused(ctx, row, ae.ErrorCode(), err, listReq)
+			return false, c.refused(ctx, row, ae.ErrorCode(), err, listReq)
 		}
-		return fmt.Errorf("kbobjects: get %s: %w", objectID(row), err)
+		return false, fmt.Errorf("kbobjects: get %s: %w", objectID(row), err)
 	}
 	defer out.Body.Close()
 	reqID, _ := awsmiddleware.GetRequestIDMetadata(out.ResultMetadata)
@@ -348,15 +369,20 @@ func (c *collector) object(ctx context.Context, row *schemas.Object, listReq str
 	err = c.put(ctx, row, "GetObject", reqID, body)
 	if err != nil && body.err != nil && ctx.Err() == nil {
 		// The content broke off or failed S3's checksum while it streamed:
-		// the sink stored nothing for it. Record the object as not preserved.
+		// the sink stored nothing for it. Read it again, or record the
+		// object as not preserved.
 		row.SHA256, row.BlobSHA256 = nil, nil
+		tooLarge := errors.Is(body.err, ErrTooLarge)
+		if !tooLarge && !last {
+			return true, nil
+		}
 		cause := schemas.CauseUnreachable
-		if errors.Is(body.err, ErrTooLarge) {
+		if tooLarge {
 			cause = schemas.CauseSkipped
 		}
-		return c.refused(ctx, row, cause, body.err, reqID)
+		return false, c.refused(ctx, row, cause, body.err, reqID)
 	}
-	return err
+	return false, err
 }
 
 // skip records a version whose content is deliberately not preserved.
