@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -219,5 +221,38 @@ func TestSeverityText(t *testing.T) {
 		if err := back.UnmarshalText(b); err != nil || back != s {
 			t.Errorf("%s: round trip %v %v", s, back, err)
 		}
+	}
+}
+
+// The engine keeps aggregates, not rows: ten times the rows of the same
+// identities over the same window leave the heap about where it was.
+func TestEngineMemoryIsBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("feeds 440,000 rows")
+	}
+	heapAfter := func(n int) uint64 {
+		e := NewEngine(testWindow, nil)
+		span := testWindow.Until.Sub(testWindow.Since)
+		names := []string{"InvokeModel", "ListFoundationModels", "SendEmail", "GetCallerIdentity", "PutObject", "DeleteGuardrail"}
+		for i := range n {
+			ts := testWindow.Since.Add(time.Duration(int64(span) / int64(n) * int64(i)))
+			opts := []func(*schemas.CloudTrailEvent){asRole(fmt.Sprintf("arn:aws:iam::444455556666:role/r%d", i%10)), fromIP(fmt.Sprintf("10.0.0.%d", i%7))}
+			if i%3 == 0 {
+				opts = []func(*schemas.CloudTrailEvent){asUser, withError("AccessDenied")}
+			}
+			region := []string{"us-east-1", "us-west-2", "eu-west-1"}[i%3]
+			e.Observe(ev(region, ts, bedrock, names[i%len(names)], opts...))
+		}
+		_ = e.Report(nil)
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		runtime.KeepAlive(e)
+		return ms.HeapAlloc
+	}
+	small, large := heapAfter(40_000), heapAfter(400_000)
+	t.Logf("heap after 40,000 rows %d KiB, after 400,000 rows %d KiB", small>>10, large>>10)
+	if large > small+16<<20 {
+		t.Errorf("heap grew by %d KiB for ten times the rows", (large-small)>>10)
 	}
 }

@@ -134,19 +134,31 @@ func addName(xs []string, s string) []string {
 	return append(xs, s)
 }
 
+// ref is what a detector keeps of a row it may cite after the scan: the
+// pointer and partition, never the row, so memory does not hold rows.
+type ref struct {
+	ptr  Pointer
+	part archive.Partition
+}
+
+// ref returns the record's ref.
+func (r *Record) ref() ref { return ref{ptr: r.Pointer(), part: r.Partition} }
+
 // add records one supporting row at time t. A row already kept is not
 // counted twice.
-func (g *group) add(r *Record, t time.Time, principal string) {
-	p := r.Pointer()
-	if slices.Contains(g.evidence, p) {
+func (g *group) add(r *Record, t time.Time, principal string) { g.addRef(r.ref(), t, principal) }
+
+// addRef is add for a row kept as a ref.
+func (g *group) addRef(x ref, t time.Time, principal string) {
+	if slices.Contains(g.evidence, x.ptr) {
 		return
 	}
 	g.count++
 	widen(&g.first, &g.last, t, t)
 	g.principals = addName(g.principals, principal)
-	g.accounts = addName(g.accounts, r.Partition.Account)
-	g.regions = addName(g.regions, r.Partition.Region)
-	g.keep(p)
+	g.accounts = addName(g.accounts, x.part.Account)
+	g.regions = addName(g.regions, x.part.Region)
+	g.keep(x.ptr)
 }
 
 // keep adds a pointer, keeping the earliest MaxEvidence.

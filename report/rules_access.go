@@ -104,8 +104,8 @@ func accessRules() []Rule {
 // keyMinutes is what one access key did with Bedrock, by minute.
 type keyMinutes struct {
 	user   string
-	enum   map[int64]*Record // first enumeration event of each minute
-	invoke map[int64]*Record // first invocation event of each minute
+	enum   map[int64]ref // first enumeration event of each minute
+	invoke map[int64]ref // first invocation event of each minute
 	ips    []string
 }
 
@@ -122,7 +122,7 @@ func (d *enumInvoke) Observe(_ *Context, r *Record) {
 	}
 	k := d.keys[ev.AccessKeyID]
 	if k == nil {
-		k = &keyMinutes{user: identity(ev), enum: map[int64]*Record{}, invoke: map[int64]*Record{}}
+		k = &keyMinutes{user: identity(ev), enum: map[int64]ref{}, invoke: map[int64]ref{}}
 		d.keys[ev.AccessKeyID] = k
 	}
 	k.ips = addName(k.ips, ev.SourceIPAddress)
@@ -131,8 +131,8 @@ func (d *enumInvoke) Observe(_ *Context, r *Record) {
 		m = k.invoke
 	}
 	min := ev.EventTime.Unix() / 60
-	if prev, ok := m[min]; !ok || ev.EventTime.Before(prev.Event.EventTime) {
-		m[min] = r
+	if prev, ok := m[min]; !ok || ev.EventTime.Before(prev.ptr.Time) {
+		m[min] = r.ref()
 	}
 }
 
@@ -151,23 +151,23 @@ func (d *enumInvoke) Findings(*Context) []Finding {
 		pairs := 0
 		for _, m := range invMin {
 			inv := k.invoke[m]
-			var hit *Record
+			var hit ref
+			found := false
 			for e := m - 15; e <= m; e++ {
-				if r, ok := k.enum[e]; ok && !r.Event.EventTime.After(inv.Event.EventTime) &&
-					inv.Event.EventTime.Sub(r.Event.EventTime) <= 15*time.Minute {
-					hit = r
+				if r, ok := k.enum[e]; ok && !r.ptr.Time.After(inv.ptr.Time) && inv.ptr.Time.Sub(r.ptr.Time) <= 15*time.Minute {
+					hit, found = r, true
 					break
 				}
 			}
-			if hit == nil {
+			if !found {
 				continue
 			}
 			if firstInv.IsZero() {
-				firstEnum, firstInv = hit.Event.EventTime, inv.Event.EventTime
+				firstEnum, firstInv = hit.ptr.Time, inv.ptr.Time
 			}
 			pairs++
-			g.add(hit, hit.Event.EventTime, k.user)
-			g.add(inv, inv.Event.EventTime, k.user)
+			g.addRef(hit, hit.ptr.Time, k.user)
+			g.addRef(inv, inv.ptr.Time, k.user)
 		}
 		if g.count == 0 {
 			continue
@@ -190,7 +190,7 @@ type seen struct {
 
 type sighting struct {
 	first time.Time
-	rec   *Record
+	rec   ref
 	n     int64
 }
 
@@ -234,12 +234,12 @@ func (d *firstSeen) Observe(_ *Context, r *Record) {
 			if len(s.vals) >= 256 {
 				continue
 			}
-			s.vals[k] = &sighting{first: ev.EventTime, rec: r}
+			s.vals[k] = &sighting{first: ev.EventTime, rec: r.ref()}
 			continue
 		}
 		v.n++
 		if ev.EventTime.Before(v.first) {
-			v.first, v.rec = ev.EventTime, r
+			v.first, v.rec = ev.EventTime, r.ref()
 		}
 	}
 }
@@ -262,7 +262,7 @@ func (d *firstSeen) Findings(*Context) []Finding {
 				val = val[:57] + "..."
 			}
 			what = append(what, kind+" "+val)
-			g.add(v.rec, v.first, id)
+			g.addRef(v.rec, v.first, id)
 		}
 		if g.count == 0 {
 			continue

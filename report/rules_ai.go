@@ -202,10 +202,16 @@ type guardVersion struct {
 	rec      *Record
 }
 
+// change is a CloudTrail event that changed a guardrail, and who made it.
+type change struct {
+	ref ref
+	by  string
+}
+
 type guardHistory struct {
 	name     string
 	versions []guardVersion
-	changes  []*Record // UpdateGuardrail / CreateGuardrailVersion events
+	changes  []change // UpdateGuardrail / CreateGuardrailVersion events
 }
 
 type weakened struct{ guards map[string]*guardHistory }
@@ -243,7 +249,7 @@ func (d *weakened) Observe(_ *Context, r *Record) {
 		}
 		h := d.history(guardKey(r.Partition.Account, id))
 		if len(h.changes) < MaxEvidence {
-			h.changes = append(h.changes, r)
+			h.changes = append(h.changes, change{ref: r.ref(), by: identity(r.Event)})
 		}
 	}
 }
@@ -298,9 +304,8 @@ func (d *weakened) Findings(*Context) []Finding {
 		}
 		by := ""
 		for _, c := range h.changes {
-			id := identity(c.Event)
-			g.add(c, c.Event.EventTime, id)
-			by = shortARN(id)
+			g.addRef(c.ref, c.ref.ptr.Time, c.by)
+			by = shortARN(c.by)
 		}
 		if by != "" {
 			by = fmt.Sprintf("; the change was made by %s (%d CloudTrail events)", by, len(h.changes))

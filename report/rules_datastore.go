@@ -187,23 +187,23 @@ func (d *kbWrites) Findings(*Context) []Finding {
 // ingestAfterWrite keeps ingestion starts and the times of writes to
 // knowledge-base buckets, by account, as minute sets.
 type ingestAfterWrite struct {
-	ingest groups                       // identity -> StartIngestionJob events
-	long   map[string]bool              // identity used a long-term key
-	writes map[string]map[int64]*Record // account -> minute -> first write
+	ingest groups                   // identity -> StartIngestionJob events
+	long   map[string]bool          // identity used a long-term key
+	writes map[string]map[int64]ref // account -> minute -> first write
 }
 
 func (d *ingestAfterWrite) write(acct string, t time.Time, r *Record) {
 	if d.writes == nil {
-		d.writes = map[string]map[int64]*Record{}
+		d.writes = map[string]map[int64]ref{}
 	}
 	m := d.writes[acct]
 	if m == nil {
-		m = map[int64]*Record{}
+		m = map[int64]ref{}
 		d.writes[acct] = m
 	}
 	k := t.Unix() / 60
 	if _, ok := m[k]; !ok {
-		m[k] = r
+		m[k] = r.ref()
 	}
 }
 
@@ -243,7 +243,7 @@ func (d *ingestAfterWrite) Findings(*Context) []Finding {
 			for k := end - int64(ingestionLag/time.Minute); k <= end; k++ {
 				if r, ok := d.writes[acct][k]; ok && !counted[fmt.Sprint(acct, k)] {
 					counted[fmt.Sprint(acct, k)] = true
-					w.add(r, r.Pointer().Time, "")
+					w.addRef(r, r.ptr.Time, "")
 				}
 			}
 		}

@@ -50,7 +50,7 @@ func invocationRules() []Rule {
 			Tables:     []string{schemas.TableCloudTrailEvents},
 			Query: ctSQL("access_key_id LIKE 'AKIA%' AND event_name IN ('InvokeModel', 'InvokeModelWithResponseStream', 'Converse', 'ConverseStream')") +
 				" -- grouped by access key and hour, kept when count(DISTINCT region) >= 3",
-			New: func() Detector { return &manyRegions{ids: map[string]map[int64]map[string]*Record{}} },
+			New: func() Detector { return &manyRegions{ids: map[string]map[int64]map[string]ref{}} },
 		},
 		{
 			ID: "invocation.token-spike", Title: "Spike in tokens consumed",
@@ -157,7 +157,7 @@ func (d *llmShare) Findings(*Context) []Finding {
 }
 
 type manyRegions struct {
-	ids map[string]map[int64]map[string]*Record // identity -> hour -> region -> first call
+	ids map[string]map[int64]map[string]ref // identity -> hour -> region -> first call
 }
 
 func (d *manyRegions) Observe(_ *Context, r *Record) {
@@ -168,17 +168,17 @@ func (d *manyRegions) Observe(_ *Context, r *Record) {
 	id := identity(ev)
 	h := d.ids[id]
 	if h == nil {
-		h = map[int64]map[string]*Record{}
+		h = map[int64]map[string]ref{}
 		d.ids[id] = h
 	}
 	k := ev.EventTime.Unix() / int64(regionsWindow/time.Second)
 	rs := h[k]
 	if rs == nil {
-		rs = map[string]*Record{}
+		rs = map[string]ref{}
 		h[k] = rs
 	}
-	if p, ok := rs[r.Partition.Region]; !ok || ev.EventTime.Before(p.Event.EventTime) {
-		rs[r.Partition.Region] = r
+	if p, ok := rs[r.Partition.Region]; !ok || ev.EventTime.Before(p.ptr.Time) {
+		rs[r.Partition.Region] = r.ref()
 	}
 }
 
@@ -195,7 +195,7 @@ func (d *manyRegions) Findings(*Context) []Finding {
 			}
 			hours++
 			for _, reg := range sortedKeys(rs) {
-				g.add(rs[reg], rs[reg].Event.EventTime, id)
+				g.addRef(rs[reg], rs[reg].ptr.Time, id)
 			}
 		}
 		if hours == 0 {
