@@ -52,7 +52,8 @@ func foundationModels() []*FoundationModel {
 	return out
 }
 
-// strongFilters are the content filters of a well-configured guardrail.
+// contentFilters are the six content filters at a strength; the prompt-attack
+// filter applies to input only.
 func contentFilters(strength, promptAttack string) []GuardrailContentFilter {
 	var out []GuardrailContentFilter
 	for _, t := range []string{"SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT", "PROMPT_ATTACK"} {
