@@ -14,3 +14,15 @@ fi
 go vet ./...
 go test -race -count=1 ./collect/... ./archive/... ./verify/... ./lab/...
 go test -count=1 ./schemas/... ./cmd/...
+
+# DuckDB reads a freshly sealed bundle in place and agrees with its manifest.
+# CI installs the DuckDB package (.ci/run); elsewhere it runs once
+# `npm install --no-save` has been run in interop/duckdb.
+if [ -d interop/duckdb/node_modules/@duckdb/node-api ] && command -v node >/dev/null 2>&1; then
+	./scripts/duckdb-interop.sh
+elif [ "${CI:-}" = true ]; then
+	echo "DuckDB interop: interop/duckdb/node_modules missing in CI" >&2
+	exit 1
+else
+	echo "SKIPPED: DuckDB interop (needs node and: cd interop/duckdb && npm install --no-save)"
+fi
