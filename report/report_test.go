@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
+	"reflect"
 	"runtime"
 	"slices"
 	"strings"
@@ -254,5 +256,32 @@ func TestEngineMemoryIsBounded(t *testing.T) {
 	t.Logf("heap after 40,000 rows %d KiB, after 400,000 rows %d KiB", small>>10, large>>10)
 	if large > small+16<<20 {
 		t.Errorf("heap grew by %d KiB for ten times the rows", (large-small)>>10)
+	}
+}
+
+// REPORT.md documents every rule and every field of the JSON form.
+func TestReportDocumented(t *testing.T) {
+	b, err := os.ReadFile("REPORT.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	for _, r := range Rules() {
+		row := fmt.Sprintf("| `%s` | %s | %s | %s |", r.ID, r.Element, r.Severity, r.Title)
+		if !strings.Contains(doc, row) {
+			t.Errorf("REPORT.md lacks the row %s", row)
+		}
+	}
+	for _, v := range []any{Report{}, Finding{}, Pointer{}, Answer{}, Timeline{}, Series{}, TimelineMark{}, RuleInfo{}, Summary{}} {
+		rt := reflect.TypeOf(v)
+		for i := range rt.NumField() {
+			name, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
+			if !strings.Contains(doc, "`"+name+"`") {
+				t.Errorf("REPORT.md does not document %s.%s (`%s`)", rt.Name(), rt.Field(i).Name, name)
+			}
+		}
+	}
+	if !strings.Contains(doc, schemas.MediaTypeReport) {
+		t.Error("REPORT.md does not name the media type")
 	}
 }
