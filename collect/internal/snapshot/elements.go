@@ -18,6 +18,12 @@ func Elements(md middleware.Metadata, key string) ([]json.RawMessage, error) {
 	if !whole || raw == nil {
 		return nil, nil
 	}
+	return elements(raw, key)
+}
+
+// elements returns the members of the array under key in a JSON object,
+// each byte-exact.
+func elements(raw []byte, key string) ([]json.RawMessage, error) {
 	var page map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &page); err != nil {
 		return nil, fmt.Errorf("snapshot: listing body: %w", err)
