@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -19,6 +18,7 @@ import (
 
 	"github.com/custodyhq/custody/collect"
 	"github.com/custodyhq/custody/collect/discover"
+	"github.com/custodyhq/custody/collect/internal/labtest"
 	"github.com/custodyhq/custody/schemas"
 )
 
@@ -41,43 +41,6 @@ func (f *fakeLambda) GetFunction(_ context.Context, in *lambda.GetFunctionInput,
 
 func (f *fakeLambda) GetPolicy(context.Context, *lambda.GetPolicyInput, ...func(*lambda.Options)) (*lambda.GetPolicyOutput, error) {
 	return nil, &types.ResourceNotFoundException{Message: aws.String("no policy")}
-}
-
-// memSink stores bodies as the bundle writer does: a body that fails to
-// read stores nothing.
-type memSink struct {
-	mu    sync.Mutex
-	rows  []*schemas.Resource
-	blobs map[string]string
-	gaps  []collect.Gap
-}
-
-func (s *memSink) Put(_ context.Context, e collect.Evidence) error {
-	var body []byte
-	if e.Body != nil {
-		b, err := io.ReadAll(e.Body)
-		if err != nil {
-			return fmt.Errorf("body: %w", err)
-		}
-		body = b
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r := e.Row.(*schemas.Resource)
-	if e.Body != nil {
-		sum := sha256.Sum256(body)
-		r.SetBlob(fmt.Sprintf("%x", sum), int64(len(body)))
-		s.blobs[*r.BlobSHA256] = string(body)
-	}
-	s.rows = append(s.rows, r)
-	return nil
-}
-
-func (s *memSink) Gap(_ context.Context, g collect.Gap) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.gaps = append(s.gaps, g)
-	return nil
 }
 
 // A package that breaks off is downloaded again; one whose bytes never
@@ -118,16 +81,16 @@ func TestDeploymentPackageIsCheckedAndRetried(t *testing.T) {
 			tg := collect.Target{Account: "111122223333", Region: "us-east-1"}
 			fnARN := "arn:aws:lambda:us-east-1:111122223333:function:fn"
 			a := &Agents{Lambda: func(collect.Target) (LambdaAPI, error) { return fake, nil }, Estate: estateWith(t, tg, fnARN)}
-			sink := &memSink{blobs: map[string]string{}}
+			sink := &labtest.Sink{Blobs: map[string][]byte{}}
 			if err := a.Collect(context.Background(), collect.Unit{Source: Source, ID: unitFunctions, Target: tg}, sink); err != nil {
 				t.Fatal(err)
 			}
 			var kinds []string
-			for _, r := range sink.rows {
+			for _, r := range sink.Resources {
 				kinds = append(kinds, r.Kind)
 			}
-			if n.Load() != tc.downloads || len(sink.gaps) != tc.gaps {
-				t.Errorf("%d downloads, %d gaps (%+v); want %d, %d", n.Load(), len(sink.gaps), sink.gaps, tc.downloads, tc.gaps)
+			if n.Load() != tc.downloads || len(sink.Gaps) != tc.gaps {
+				t.Errorf("%d downloads, %d gaps (%+v); want %d, %d", n.Load(), len(sink.Gaps), sink.Gaps, tc.downloads, tc.gaps)
 			}
 			wantKinds := []string{schemas.KindLambdaFunction, schemas.KindLambdaCode}
 			if tc.gaps > 0 {
@@ -136,7 +99,7 @@ func TestDeploymentPackageIsCheckedAndRetried(t *testing.T) {
 			if strings.Join(kinds, ",") != strings.Join(wantKinds, ",") {
 				t.Errorf("rows %q, want %q", kinds, wantKinds)
 			}
-			if tc.gaps == 0 && sink.blobs[fmt.Sprintf("%x", sum)] != pkg {
+			if tc.gaps == 0 && string(sink.Blobs[fmt.Sprintf("%x", sum)]) != pkg {
 				t.Error("the package preserved is not the one Lambda reported")
 			}
 		})
