@@ -51,6 +51,9 @@ const (
 	MediaTypeCustodyEntry = "application/vnd.custody.custody-entry.v1+json"
 	// MediaTypeReport is the JSON triage report of `custody report`.
 	MediaTypeReport = "application/vnd.custody.report.v1+json"
+	// MediaTypeDrift is the JSON drift report of `custody diff`: what
+	// changed between a baseline bundle and another bundle.
+	MediaTypeDrift = "application/vnd.custody.drift-report.v1+json"
 )
 
 // FormatVersion is the bundle format version this build writes and the only
