@@ -17,10 +17,16 @@ import (
 	"github.com/custodyhq/custody/collect/invlogs"
 	"github.com/custodyhq/custody/collect/kbobjects"
 	"github.com/custodyhq/custody/collect/trail"
+	"github.com/custodyhq/custody/collect/trailfiles"
 )
 
 // sourceNames are the evidence sources this build collects.
 var sourceNames = []string{trail.SourceLookup, bedrockconf.Source, bedrockagents.Source, agency.Source, invlogs.Source, kbobjects.Source}
+
+// optionalSourceNames are sources this build collects when asked for by
+// name. cloudtrail.files reads the same management events LookupEvents
+// serves, so it is not on by default: both would be double rows.
+var optionalSourceNames = []string{trailfiles.Name}
 
 // buildSources wires the named sources to clients of the session.
 func buildSources(sess *collect.Session, names []string, since, until time.Time) []collect.Source {
@@ -39,6 +45,14 @@ func buildSources(sess *collect.Session, names []string, since, until time.Time)
 				Client: func(t collect.Target) (cloudtrail.LookupEventsAPIClient, error) {
 					return cloudtrail.NewFromConfig(sess.Config(t)), nil
 				},
+			})
+		case trailfiles.Name:
+			out = append(out, &trailfiles.Source{
+				Since: since, Until: until,
+				Trails: func(t collect.Target) (trailfiles.TrailAPI, error) {
+					return cloudtrail.NewFromConfig(sess.Config(t)), nil
+				},
+				S3: func(t collect.Target) (trailfiles.S3API, error) { return kbobjects.NewClient(sess.Config(t)), nil },
 			})
 		case bedrockconf.Source:
 			out = append(out, &bedrockconf.Config{
