@@ -339,4 +339,3 @@ func listKeys(t *testing.T, c *s3.Client, bucket, prefix string) []string {
 	slices.Sort(keys)
 	return keys
 }
-
