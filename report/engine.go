@@ -82,6 +82,7 @@ func Generate(ctx context.Context, bundle string, o Options) (*Report, error) {
 func Read(ctx context.Context, rd *archive.Reader, o Options) (*Report, error) {
 	m := rd.Manifest()
 	e := NewEngine(Window{Since: m.Window.Since, Until: m.Window.Until}, o.Rules)
+	e.SetBlobs(rd)
 	for _, t := range scanOrder {
 		err := rd.ScanRows(ctx, t, func(p archive.Partition, meta schemas.Meta, row schemas.Row) error {
 			if err := ctx.Err(); err != nil {
@@ -145,6 +146,10 @@ func NewEngine(w Window, rules []Rule) *Engine {
 	return e
 }
 
+// SetBlobs lets rules read content (knowledge-base documents) from the
+// bundle's blobs.
+func (e *Engine) SetBlobs(b Blobs) { e.ctx.blobs = b }
+
 var (
 	roleARN   = regexp.MustCompile(`arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+`)
 	bucketARN = regexp.MustCompile(`arn:aws[a-z-]*:s3:::([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])`)
@@ -175,10 +180,10 @@ func (e *Engine) learn(r *Record) {
 			}
 		case res.Kind == schemas.KindDataSource || strings.Contains(res.Kind, "data-source") || res.Kind == "aws.s3.bucket":
 			for _, m := range bucketARN.FindAllStringSubmatch(doc, 16) {
-				e.ctx.kbBuckets[m[1]] = res.ARN
+				e.noteBucket(m[1], res.ARN)
 			}
 			if res.Kind == "aws.s3.bucket" && res.ID != "" {
-				e.ctx.kbBuckets[res.ID] = res.ARN
+				e.noteBucket(res.ID, "")
 			}
 		case res.Kind == schemas.KindLoggingConfig:
 			k := r.Partition.Account + "/" + r.Partition.Region
@@ -189,9 +194,7 @@ func (e *Engine) learn(r *Record) {
 			}
 		}
 	case r.Object != nil:
-		if _, ok := e.ctx.kbBuckets[r.Object.Bucket]; !ok {
-			e.ctx.kbBuckets[r.Object.Bucket] = r.Object.LedBy
-		}
+		e.noteBucket(r.Object.Bucket, r.Object.LedBy)
 	case r.Event != nil:
 		ev := r.Event
 		el := ev.Element
@@ -213,6 +216,14 @@ func (e *Engine) learn(r *Record) {
 			s.ids[id]++
 		}
 		e.tl.add(id, ev.EventTime)
+	}
+}
+
+// noteBucket records a bucket the AI's data lives in and what led to it;
+// a data source or job that led to it is kept over a bare mention.
+func (e *Engine) noteBucket(b, ledBy string) {
+	if cur, ok := e.ctx.kbBuckets[b]; !ok || (cur == "" || strings.HasPrefix(cur, "arn:aws:s3:::")) && ledBy != "" {
+		e.ctx.kbBuckets[b] = ledBy
 	}
 }
 

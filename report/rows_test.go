@@ -1,9 +1,13 @@
 package report
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/custodyhq/custody/archive"
@@ -128,6 +132,29 @@ func object(bucket, key string, modified time.Time) *Record {
 		Meta: schemas.Meta{Kind: schemas.KindS3Object, ObjectID: "s3://" + bucket + "/" + key + "?versionId=" + o.VersionID}, Object: o}
 }
 
+// memBlobs is a blob store in memory for hand-made object rows.
+type memBlobs map[string]string
+
+func (m memBlobs) OpenBlob(sha string) (io.ReadCloser, error) {
+	s, ok := m[sha]
+	if !ok {
+		return nil, fmt.Errorf("no blob %s", sha)
+	}
+	return io.NopCloser(strings.NewReader(s)), nil
+}
+
+var testBlobs = memBlobs{}
+
+// document is an object row whose content is preserved as a blob.
+func document(bucket, key string, modified time.Time, content string) *Record {
+	r := object(bucket, key, modified)
+	sum := sha256.Sum256([]byte(content))
+	h := hex.EncodeToString(sum[:])
+	testBlobs[h] = content
+	r.Object.SHA256, r.Object.BlobSHA256, r.Object.Size = &h, &h, int64(len(content))
+	return r
+}
+
 func invocation(t time.Time, identity, prompt, response string, tokens int64) *Record {
 	seq++
 	inv := &schemas.Invocation{Time: t, RequestID: fmt.Sprintf("req-%05d", seq), Operation: "InvokeModel", ModelID: "anthropic.claude-3-haiku",
@@ -175,6 +202,7 @@ func runRules(rules []Rule, recs []*Record) []Finding {
 // feed makes an engine and feeds it records in scanOrder.
 func feed(rules []Rule, recs []*Record) *Engine {
 	e := NewEngine(testWindow, rules)
+	e.SetBlobs(testBlobs)
 	sorted := slices.Clone(recs)
 	slices.SortStableFunc(sorted, func(a, b *Record) int {
 		return slices.Index(scanOrder, a.Table) - slices.Index(scanOrder, b.Table)

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"strings"
@@ -92,20 +93,40 @@ func (r *Record) Pointer() Pointer {
 	return p
 }
 
-// Context is what every detector may consult: the collection's window and
-// facts learned from tables read before the current one.
+// Context is what every detector may consult: the collection's window,
+// facts learned from tables read before the current one, and the bundle's
+// blobs.
 type Context struct {
 	Window     Window
 	kbBuckets  map[string]string // bucket -> what led to it (data source ARN)
 	agentRoles map[string]string // role ARN -> why it is an agent's
+	blobs      Blobs             // nil: content is not read
+}
+
+// Blobs opens a bundle's blobs by raw sha256; *archive.Reader is one.
+type Blobs interface {
+	OpenBlob(sha256 string) (io.ReadCloser, error)
 }
 
 func newContext(w Window) *Context {
 	return &Context{Window: w, kbBuckets: map[string]string{}, agentRoles: map[string]string{}}
 }
 
-// KnowledgeBaseBucket reports whether a bucket feeds a knowledge base.
+// KnowledgeBaseBucket reports whether a bucket holds data the AI uses: a
+// knowledge base's documents or a model's training data.
 func (c *Context) KnowledgeBaseBucket(b string) bool { _, ok := c.kbBuckets[b]; return ok }
+
+// bucketKind names what a bucket holds, from what led to it.
+func (c *Context) bucketKind(b string) string {
+	led := c.kbBuckets[b]
+	switch {
+	case strings.Contains(led, ":knowledge-base/") || strings.Contains(led, ":data-source/") || strings.Contains(led, "knowledge"):
+		return "knowledge-base bucket"
+	case strings.Contains(led, "customization") || strings.Contains(led, "model") || strings.Contains(led, "training"):
+		return "training-data bucket"
+	}
+	return "AI data bucket"
+}
 
 // AgentRole reports whether a role is an agent's or an action group's.
 func (c *Context) AgentRole(arn string) bool { _, ok := c.agentRoles[arn]; return ok }

@@ -207,11 +207,11 @@ func roleReaches(c *Context, sts []statement) []reach {
 			for _, r := range s.Resource {
 				for _, b := range sortedKeys(c.kbBuckets) {
 					if ok, _ := path.Match(r, "arn:aws:s3:::"+b+"/x"); ok && r != "*" {
-						add("write knowledge-base bucket "+b+" (s3:PutObject)", Medium)
+						add("write "+c.bucketKind(b)+" "+b+" (s3:PutObject)", Medium)
 					}
 				}
 				if r == "*" || r == "arn:aws:s3:::*" || r == "arn:aws:s3:::*/*" {
-					add("write any bucket, knowledge-base buckets included (s3:PutObject)", Medium)
+					add("write any bucket, the AI's data buckets included (s3:PutObject)", Medium)
 				}
 			}
 		}
@@ -242,7 +242,7 @@ var routine = []string{"logs:createloggroup", "logs:createlogstream", "logs:putl
 // agentTrust names the AWS services whose trust in a role makes it an
 // agent's execution role or an action-group function's role.
 var agentTrust = map[string]string{
-	"bedrock.amazonaws.com": "assumed by Amazon Bedrock (agent or knowledge-base execution role)",
+	"bedrock.amazonaws.com": "assumed by Amazon Bedrock (the execution role of an agent, knowledge base or job)",
 	"lambda.amazonaws.com":  "a Lambda execution role (action-group functions run as one)",
 }
 

@@ -3,7 +3,9 @@ package report
 import (
 	"cmp"
 	"fmt"
+	"io"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -73,7 +75,82 @@ func dataStoreRules() []Rule {
 			Query:      ctSQL("event_name = 'StartIngestionJob'") + " -- joined with objects.last_modified and S3 write events in the 2 h before",
 			New:        func() Detector { return &ingestAfterWrite{} },
 		},
+		{
+			ID: "datastore.instructions-in-documents", Title: "Instructions to the model in knowledge-base documents",
+			Element: ElementDataStore, Severity: High,
+			Rationale: "A poisoned document speaks to the model rather than to the reader: it claims to supersede other policies, tells the assistant " +
+				"what it must do, asks for card numbers or credentials, or carries the prompt-injection markers of a user's prompt. Retrieval then puts " +
+				"it in the model's context. Document versions written in the window are read from their blobs (up to 1 MiB each).",
+			References: []string{"https://genai.owasp.org/llmrisk/llm042025-data-and-model-poisoning/", "https://atlas.mitre.org/techniques/AML.T0051.001"},
+			Tables:     []string{schemas.TableObjects},
+			Query: tableSQL(schemas.TableObjects, "account, region, bucket, key, version_id, last_modified, blob_sha256",
+				"last_modified BETWEEN $since AND $until") + " -- each blob, zstd-decompressed from blobs/sha256/<aa>/<sha256>.zst, searched for the markers",
+			New: func() Detector { return &poisoned{found: map[string][]string{}} },
+		},
 	}
+}
+
+// maxDocument is the largest document version the poisoning rule reads.
+const maxDocument = 1 << 20
+
+var documentMarkers = append([]marker{
+	{name: "claims to supersede other instructions", re: regexp.MustCompile(`(?i)\b(these|this|the following)\s+(instructions?|rules?|polic(y|ies))\s+(supersedes?|overrides?|takes? precedence over|replaces?)\b`)},
+	{name: "tells the assistant what it must do", re: regexp.MustCompile(`(?i)\bthe\s+(assistant|model|ai|agent|bot|chatbot)\s+(must|shall|should always|is required to|needs to)\b`)},
+	{name: "asks for card numbers or credentials", re: regexp.MustCompile(`(?i)\b(ask|request|collect|obtain)\b.{0,40}\b(full\s+card\s+number|card\s+number|cvv|security\s+code|password|credentials|social\s+security)`)},
+	{name: "forbids escalation or disclosure", re: regexp.MustCompile(`(?i)\bdo\s+not\s+(escalate|tell|inform|mention|notify|report)\b`)},
+}, injectionMarkers...)
+
+// poisoned reads document versions written in the window and looks for
+// instructions to the model.
+type poisoned struct {
+	gs    groups
+	found map[string][]string
+	errs  int
+}
+
+func (d *poisoned) Observe(c *Context, r *Record) {
+	o := r.Object
+	if o == nil || c.blobs == nil || o.BlobSHA256 == nil || o.DeleteMarker || o.Size > maxDocument || !inWindow(c.Window, o.LastModified) {
+		return
+	}
+	rc, err := c.blobs.OpenBlob(*o.BlobSHA256)
+	if err != nil {
+		d.errs++
+		return
+	}
+	b, err := io.ReadAll(io.LimitReader(rc, maxDocument))
+	rc.Close()
+	if err != nil {
+		d.errs++
+		return
+	}
+	hits := matchMarkers(documentMarkers, string(b))
+	if len(hits) == 0 {
+		return
+	}
+	k := o.Bucket
+	d.gs.get(k).add(r, o.LastModified, "")
+	for _, h := range hits {
+		d.found[k] = addName(d.found[k], h)
+	}
+}
+
+func (d *poisoned) Findings(c *Context) []Finding {
+	var out []Finding
+	for _, b := range d.gs.sorted() {
+		g := d.gs.m[b]
+		var keys []string
+		for _, p := range g.evidence {
+			k := strings.TrimPrefix(p.Value, "s3://"+b+"/")
+			if i := strings.LastIndex(k, "?versionId="); i >= 0 {
+				k = k[:i]
+			}
+			keys = addName(keys, k)
+		}
+		out = append(out, g.finding(High, fmt.Sprintf("%s of %s %s written %s speak to the model: %s (%s).",
+			plural(g.count, "document version", "document versions"), c.bucketKind(b), b, span(g.first, g.last), strings.Join(d.found[b], ", "), list(keys, 4))))
+	}
+	return out
 }
 
 // sortedKeys returns a map's keys in order.
@@ -158,14 +235,14 @@ func (d *kbWrites) Observe(c *Context, r *Record) {
 	}
 }
 
-func (d *kbWrites) Findings(*Context) []Finding {
+func (d *kbWrites) Findings(c *Context) []Finding {
 	var out []Finding
 	for _, b := range sortedKeys(d.buckets) {
 		bw := d.buckets[b]
 		if bw.objects.count > 0 {
 			g := bw.objects
-			out = append(out, g.finding(Medium, fmt.Sprintf("%s of knowledge-base bucket %s were written %s; their content is preserved as blobs.",
-				plural(g.count, "object version", "object versions"), b, span(g.first, g.last))))
+			out = append(out, g.finding(Medium, fmt.Sprintf("%s of %s %s were written %s; their content is preserved as blobs.",
+				plural(g.count, "object version", "object versions"), c.bucketKind(b), b, span(g.first, g.last))))
 		}
 		for _, id := range sortedKeys(bw.writers) {
 			g := bw.writers[id]
@@ -177,8 +254,8 @@ func (d *kbWrites) Findings(*Context) []Finding {
 			if bw.long[id] {
 				sev, why = High, "used a long-term access key"
 			}
-			out = append(out, g.finding(sev, fmt.Sprintf("%s wrote to knowledge-base bucket %s (%s) %s; the identity %s.",
-				shortARN(id), b, plural(g.count, "write", "writes"), span(g.first, g.last), why)))
+			out = append(out, g.finding(sev, fmt.Sprintf("%s wrote to %s %s (%s) %s; the identity %s.",
+				shortARN(id), c.bucketKind(b), b, plural(g.count, "write", "writes"), span(g.first, g.last), why)))
 		}
 	}
 	return out
@@ -210,7 +287,7 @@ func (d *ingestAfterWrite) write(acct string, t time.Time, r *Record) {
 func (d *ingestAfterWrite) Observe(c *Context, r *Record) {
 	switch {
 	case r.Object != nil:
-		if inWindow(c.Window, r.Object.LastModified) {
+		if inWindow(c.Window, r.Object.LastModified) && c.bucketKind(r.Object.Bucket) != "training-data bucket" {
 			d.write(r.Partition.Account, r.Object.LastModified, r)
 		}
 	case r.Event != nil:
