@@ -21,7 +21,8 @@ func demoCommand(e *env) *cli.Command {
 		Usage: "collect, seal and verify the built-in emulated estate and its seeded incident; no AWS account needed",
 		Description: "Starts the lab in-process on a free loopback port, collects every account and\n" +
 			"region of its organization, seals the bundle with a fresh key, verifies it,\n" +
-			"and prints a summary.",
+			"and prints a summary, then triages it (custody report) and prints the findings\n" +
+			"and the path of the HTML report, written beside the bundle.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "out", Usage: "bundle directory to create; default a new temporary directory"},
 			&cli.IntFlag{Name: "accounts", Usage: "extra background member accounts"},
