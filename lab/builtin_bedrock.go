@@ -1,6 +1,8 @@
 package lab
 
 import (
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -163,10 +165,14 @@ func (g *gen) bedrockResources(a *Account, prod bool) {
 	}
 	if !prod {
 		use.Guardrails = append(use.Guardrails, guardrail(piiGuardrail(a.ID, "us-east-1", "grd3v5x7z9b1", "dev-test-guardrail", "DRAFT", base)))
+		devData := "s3://" + devTrainingBucket(a, base) + "/tone-experiment/"
 		use.CustomizationJobs = append(use.CustomizationJobs, &CustomizationJob{
 			JobARN: "arn:aws:bedrock:us-east-1:" + a.ID + ":model-customization-job/amazon.titan-text-express-v1:0:8k/devjob0001", JobName: "tone-experiment-1",
 			BaseModelARN: "arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-text-express-v1:0:8k", Status: "Failed",
 			CustomizationType: "FINE_TUNING", CreationTime: base.Add(5 * 24 * time.Hour), LastModifiedTime: ptr(base.Add(5*24*time.Hour + time.Hour)), EndTime: ptr(base.Add(5*24*time.Hour + time.Hour)),
+			RoleARN: customizationRoleARN(a.ID), HyperParameters: map[string]string{"epochCount": "1", "batchSize": "1", "learningRate": "0.0001"},
+			TrainingDataConfig: &TrainingDataConfig{S3URI: devData + "train.jsonl"}, ValidationDataConfig: &ValidationConfig{Validators: []S3URIConfig{}},
+			OutputDataConfig: &S3URIConfig{S3URI: devData + "output/"}, FailureMessage: "Training data file has invalid format: line 3 is not a JSON object.",
 		})
 		return
 	}
@@ -211,11 +217,20 @@ func (g *gen) bedrockResources(a *Account, prod bool) {
 			JobARN: jobARN, JobName: "support-tone-ft-v2-job", BaseModelARN: baseARN, Status: "Completed",
 			CustomModelARN: modelARN, CustomModelName: "support-tone-ft-v2", CustomizationType: "FINE_TUNING",
 			CreationTime: jobTime, LastModifiedTime: ptr(jobTime.Add(3 * time.Hour)), EndTime: ptr(jobTime.Add(3 * time.Hour)),
+			RoleARN: customizationRoleARN(a.ID), HyperParameters: map[string]string{"epochCount": "2", "batchSize": "1", "learningRate": "0.00001"},
+			TrainingDataConfig:   &TrainingDataConfig{S3URI: training + "train.jsonl"},
+			ValidationDataConfig: &ValidationConfig{Validators: []S3URIConfig{{S3URI: training + "validation.jsonl"}}},
+			OutputDataConfig:     &S3URIConfig{S3URI: training + "output/"},
 		},
 		&CustomizationJob{
 			JobARN: "arn:aws:bedrock:us-east-1:" + a.ID + ":model-customization-job/amazon.titan-text-express-v1:0:8k/k9d2f4h6j8l0", JobName: "support-tone-ft-v1-job",
 			BaseModelARN: baseARN, Status: "Failed", CustomizationType: "FINE_TUNING",
 			CreationTime: jobTime.Add(-9 * 24 * time.Hour), LastModifiedTime: ptr(jobTime.Add(-9*24*time.Hour + 40*time.Minute)), EndTime: ptr(jobTime.Add(-9*24*time.Hour + 40*time.Minute)),
+			RoleARN: customizationRoleARN(a.ID), HyperParameters: map[string]string{"epochCount": "5", "batchSize": "1", "learningRate": "0.0001"},
+			TrainingDataConfig:   &TrainingDataConfig{S3URI: training + "train.jsonl"},
+			ValidationDataConfig: &ValidationConfig{Validators: []S3URIConfig{{S3URI: training + "validation.jsonl"}}},
+			OutputDataConfig:     &S3URIConfig{S3URI: training + "output/"},
+			FailureMessage:       "The training job exceeded the service quota for model units.",
 		},
 	)
 	use.ImportedModels = append(use.ImportedModels, &ImportedModel{
@@ -249,4 +264,31 @@ func modelAccess(id string, granted bool) *ModelAccess {
 		ma.AuthorizationStatus = "NOT_AUTHORIZED"
 	}
 	return ma
+}
+
+// customizationRoleARN is the role an account's model customization jobs
+// run as.
+func customizationRoleARN(account string) string {
+	return "arn:aws:iam::" + account + ":role/service-role/" + customizationRole
+}
+
+const customizationRole = "AmazonBedrockModelCustomizationRole"
+
+// devTrainingBucket gives genai-dev the bucket of its customization
+// experiments, and returns its name. Its version ids derive from the
+// account, so the scenario's random draws are left as they were.
+func devTrainingBucket(a *Account, created time.Time) string {
+	name := "genai-dev-training-" + a.ID
+	var body strings.Builder
+	for i := range 12 {
+		fmt.Fprintf(&body, `{"prompt":"Rephrase politely: request %d","completion":"%s"}`+"\n", i, kbSentences[i%len(kbSentences)])
+	}
+	a.Buckets = append(a.Buckets, &Bucket{
+		Name: name, Region: "us-east-1", CreationDate: created, Versioning: "Enabled", Encryption: "AES256", PublicAccess: true,
+		Objects: []*ObjectVersion{{
+			Key: "tone-experiment/train.jsonl", VersionID: keyText(0, name+"/train", 32, keyAlphabet),
+			LastModified: created.Add(4 * 24 * time.Hour), ContentType: "application/jsonl", Body: body.String(),
+		}},
+	})
+	return name
 }

@@ -55,6 +55,12 @@ func (g *gen) workloadIAM(a *Account, prod bool) {
 	app.InlinePolicies["bedrock-invoke"] = allow(`["bedrock:InvokeModel","bedrock:InvokeModelWithResponseStream","bedrock:Converse","bedrock:ApplyGuardrail"]`, `"*"`)
 	app.InlinePolicies["app-secrets"] = allow(`["secretsmanager:GetSecretValue","ssm:GetParameter","kms:Decrypt"]`, `"*"`)
 	app.LastUsedDate, app.LastUsedRegion = g.at(noiseAfter-time.Hour), "us-east-1"
+	data := trainingBucketName()
+	if !prod {
+		data = "genai-dev-training-" + a.ID
+	}
+	tune := g.role(a, customizationRole, "/service-role/", "Model customization jobs", trustPolicy("Service", "bedrock.amazonaws.com"), created.Add(20*24*time.Hour))
+	tune.InlinePolicies["training-data"] = allow(`["s3:GetObject","s3:ListBucket"]`, fmt.Sprintf(`["arn:aws:s3:::%s","arn:aws:s3:::%s/*"]`, data, data))
 	if !prod {
 		return
 	}

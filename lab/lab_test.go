@@ -13,7 +13,7 @@ import (
 var (
 	builtin       = sync.OnceValue(func() *Scenario { return Builtin(BuiltinOptions{Seed: 1}) })
 	builtinBefore = sync.OnceValue(func() *Scenario { return Builtin(BuiltinOptions{Seed: 1, BeforeIncident: true}) })
-	builtinScale  = sync.OnceValue(func() *Scenario { return Builtin(BuiltinOptions{Seed: 1, Accounts: 25}) })
+	builtinScale  = sync.OnceValue(func() *Scenario { return Builtin(BuiltinOptions{Seed: 1, Accounts: 18}) })
 )
 
 // startLab serves o (the shared built-in scenario when o.Scenario is nil)

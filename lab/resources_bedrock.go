@@ -188,7 +188,10 @@ type ImportedModel struct {
 	ArtifactS3URI string `json:"artifactS3Uri,omitempty"`
 }
 
-// CustomizationJob is shaped as ListModelCustomizationJobs summarises it.
+// CustomizationJob is a model customization job. The summary members are
+// shaped as ListModelCustomizationJobs gives them; GetModelCustomizationJob
+// adds the role, data, hyper parameters and failure message, and names the
+// custom model outputModelArn and outputModelName.
 type CustomizationJob struct {
 	JobARN            string     `json:"jobArn"`
 	JobName           string     `json:"jobName"`
@@ -200,6 +203,13 @@ type CustomizationJob struct {
 	CreationTime      time.Time  `json:"creationTime"`
 	LastModifiedTime  *time.Time `json:"lastModifiedTime,omitempty"`
 	EndTime           *time.Time `json:"endTime,omitempty"`
+
+	RoleARN              string              `json:"roleArn,omitempty"`
+	HyperParameters      map[string]string   `json:"hyperParameters,omitempty"`
+	TrainingDataConfig   *TrainingDataConfig `json:"trainingDataConfig,omitempty"`
+	ValidationDataConfig *ValidationConfig   `json:"validationDataConfig,omitempty"`
+	OutputDataConfig     *S3URIConfig        `json:"outputDataConfig,omitempty"`
+	FailureMessage       string              `json:"failureMessage,omitempty"`
 }
 
 // ProvisionedThroughput is shaped as ListProvisionedModelThroughputs

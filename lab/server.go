@@ -47,13 +47,20 @@ type Server struct {
 	ln   net.Listener
 }
 
-// settle is the least time the server takes to answer. The SDK closes a
-// request's body as soon as the response arrives; if that happens before
+// settle is the least time the server takes to answer, and settleLarge
+// the least for a body larger than a client reads in one go. The SDK closes
+// a request's body as soon as the response arrives; if that happens before
 // net/http's transport has finished its final read of the body, the
 // transport gets io.EOF from the SDK's closed body, takes it for a write
 // failure and closes the connection under the response being read ("use of
-// closed network connection"). A real AWS endpoint is never this fast.
-const settle = 2 * time.Millisecond
+// closed network connection"). A response the client has already buffered
+// whole survives that; a larger one needs the transport to have finished
+// first. A real AWS endpoint is never this fast.
+const (
+	settle      = 2 * time.Millisecond
+	settleLarge = 20 * time.Millisecond
+	smallBody   = 3 << 10
+)
 
 // maxBody bounds request bodies; AWS's own limits are lower for every
 // operation the lab serves.
@@ -153,7 +160,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	resp := s.handle(c)
 
-	time.Sleep(max(s.opts.Latency, settle))
+	wait := settle
+	if len(resp.body) > smallBody {
+		wait = settleLarge
+	}
+	time.Sleep(max(s.opts.Latency, wait))
 	// The call is on record before the client sees anything of it.
 	c.rec.Status = resp.status
 	s.calls.add(c.rec)

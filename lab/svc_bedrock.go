@@ -28,6 +28,7 @@ func bedrockService() *service {
 			{"GET", "/imported-models", "ListImportedModels", operation{handler: listImportedModels}},
 			{"GET", "/imported-models/{modelIdentifier}", "GetImportedModel", operation{handler: getImportedModel}},
 			{"GET", "/model-customization-jobs", "ListModelCustomizationJobs", operation{handler: listCustomizationJobs}},
+			{"GET", "/model-customization-jobs/{jobIdentifier}", "GetModelCustomizationJob", operation{handler: getCustomizationJob}},
 			{"POST", "/model-customization-jobs", "CreateModelCustomizationJob", refused},
 			{"GET", "/provisioned-model-throughputs", "ListProvisionedModelThroughputs", operation{handler: listProvisionedThroughputs}},
 			{"GET", "/foundation-models", "ListFoundationModels", operation{handler: listFoundationModels}},
@@ -231,11 +232,59 @@ func modelDataSource(uri string) any {
 }
 
 func listCustomizationJobs(c *call) (*response, error) {
-	items, next, err := listPage(c, c.data().CustomizationJobs, 100, 1000)
+	type summary struct {
+		JobARN            string     `json:"jobArn"`
+		JobName           string     `json:"jobName"`
+		BaseModelARN      string     `json:"baseModelArn"`
+		Status            string     `json:"status"`
+		CustomModelARN    string     `json:"customModelArn,omitempty"`
+		CustomModelName   string     `json:"customModelName,omitempty"`
+		CustomizationType string     `json:"customizationType"`
+		CreationTime      time.Time  `json:"creationTime"`
+		LastModifiedTime  *time.Time `json:"lastModifiedTime,omitempty"`
+		EndTime           *time.Time `json:"endTime,omitempty"`
+	}
+	var all []summary
+	for _, j := range c.data().CustomizationJobs {
+		all = append(all, summary{j.JobARN, j.JobName, j.BaseModelARN, j.Status, j.CustomModelARN, j.CustomModelName,
+			j.CustomizationType, j.CreationTime, j.LastModifiedTime, j.EndTime})
+	}
+	items, next, err := listPage(c, all, 100, 1000)
 	if err != nil {
 		return nil, err
 	}
 	return c.listed("modelCustomizationJobSummaries", nonNil(items), next)
+}
+
+// getCustomizationJob resolves a job by ARN or name.
+func getCustomizationJob(c *call) (*response, error) {
+	id := c.param("jobIdentifier")
+	for _, j := range c.data().CustomizationJobs {
+		if j.JobARN != id && j.JobName != id {
+			continue
+		}
+		return c.json(struct {
+			JobARN               string              `json:"jobArn"`
+			JobName              string              `json:"jobName"`
+			OutputModelName      string              `json:"outputModelName"`
+			OutputModelARN       string              `json:"outputModelArn,omitempty"`
+			RoleARN              string              `json:"roleArn"`
+			Status               string              `json:"status"`
+			FailureMessage       string              `json:"failureMessage,omitempty"`
+			CreationTime         time.Time           `json:"creationTime"`
+			LastModifiedTime     *time.Time          `json:"lastModifiedTime,omitempty"`
+			EndTime              *time.Time          `json:"endTime,omitempty"`
+			BaseModelARN         string              `json:"baseModelArn"`
+			HyperParameters      map[string]string   `json:"hyperParameters,omitempty"`
+			TrainingDataConfig   *TrainingDataConfig `json:"trainingDataConfig"`
+			ValidationDataConfig *ValidationConfig   `json:"validationDataConfig"`
+			OutputDataConfig     *S3URIConfig        `json:"outputDataConfig"`
+			CustomizationType    string              `json:"customizationType"`
+		}{j.JobARN, j.JobName, j.CustomModelName, j.CustomModelARN, j.RoleARN, j.Status, j.FailureMessage, j.CreationTime,
+			j.LastModifiedTime, j.EndTime, j.BaseModelARN, j.HyperParameters, j.TrainingDataConfig, j.ValidationDataConfig,
+			j.OutputDataConfig, j.CustomizationType})
+	}
+	return nil, notFound("Model customization job %s not found", id)
 }
 
 func listProvisionedThroughputs(c *call) (*response, error) {
