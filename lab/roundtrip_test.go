@@ -115,6 +115,13 @@ func TestRoundTripBedrock(t *testing.T) {
 			if len(jobs.ModelCustomizationJobSummaries) != len(data.CustomizationJobs) {
 				t.Errorf("%sjobs: %d", where, len(jobs.ModelCustomizationJobSummaries))
 			}
+			for _, j := range data.CustomizationJobs {
+				out, err := br.GetModelCustomizationJob(ctx, &bedrock.GetModelCustomizationJobInput{JobIdentifier: aws.String(j.JobARN)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				arrived(t, where+"GetModelCustomizationJob", rec.body(), out)
+			}
 			pt, err := br.ListProvisionedModelThroughputs(ctx, &bedrock.ListProvisionedModelThroughputsInput{})
 			if err != nil {
 				t.Fatal(err)
