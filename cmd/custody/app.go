@@ -101,6 +101,7 @@ func newApp(e *env) *cli.App {
 			demoCommand(e),
 			collectCommand(e),
 			ingestCommand(e),
+			ingestCommand(e),
 			verifyCommand(e),
 			reportCommand(e),
 			inspectCommand(e),
