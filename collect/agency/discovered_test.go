@@ -23,8 +23,8 @@ func TestDiscoveredExecutionRoles(t *testing.T) {
 			Client: func(t collect.Target) (agency.API, error) { return agency.NewClient(l.Session.Config(t)), nil },
 			Estate: l.Estate(),
 		})
-		// The roles the scenario's agents, knowledge bases, action-group
-		// functions and logging configuration name.
+		// The roles the scenario's agents, knowledge bases, customization
+		// jobs, action-group functions and logging configuration name.
 		want := map[string]bool{}
 		for _, acct := range sc.Accounts() {
 			for _, r := range sc.Account(acct).Regions {
@@ -45,6 +45,9 @@ func TestDiscoveredExecutionRoles(t *testing.T) {
 				}
 				for _, kb := range r.KnowledgeBases {
 					want[kb.RoleARN] = true
+				}
+				for _, j := range r.CustomizationJobs {
+					want[j.RoleARN] = true
 				}
 				if r.LoggingConfig != nil && r.LoggingConfig.CloudWatchConfig != nil {
 					want[r.LoggingConfig.CloudWatchConfig.RoleARN] = true

@@ -20,6 +20,7 @@ type ModelsAPI interface {
 	bedrock.ListModelCustomizationJobsAPIClient
 	bedrock.ListProvisionedModelThroughputsAPIClient
 	GetCustomModel(ctx context.Context, in *bedrock.GetCustomModelInput, opts ...func(*bedrock.Options)) (*bedrock.GetCustomModelOutput, error)
+	GetModelCustomizationJob(ctx context.Context, in *bedrock.GetModelCustomizationJobInput, opts ...func(*bedrock.Options)) (*bedrock.GetModelCustomizationJobOutput, error)
 	GetImportedModel(ctx context.Context, in *bedrock.GetImportedModelInput, opts ...func(*bedrock.Options)) (*bedrock.GetImportedModelOutput, error)
 	ListFoundationModels(ctx context.Context, in *bedrock.ListFoundationModelsInput, opts ...func(*bedrock.Options)) (*bedrock.ListFoundationModelsOutput, error)
 	GetFoundationModelAvailability(ctx context.Context, in *bedrock.GetFoundationModelAvailabilityInput, opts ...func(*bedrock.Options)) (*bedrock.GetFoundationModelAvailabilityOutput, error)

@@ -72,9 +72,21 @@ func TestModelsJobsThroughputAndAccess(t *testing.T) {
 					t.Errorf("customization job %s = %+v", j.JobARN, r)
 					continue
 				}
-				var raw struct{ JobArn string }
-				if err := json.Unmarshal([]byte(r.Raw), &raw); err != nil || raw.JobArn != j.JobARN {
-					t.Errorf("customization job %s: raw %q is not its element of the listing", j.JobARN, r.Raw)
+				var n struct {
+					Role            string                 `json:"role_arn"`
+					HyperParameters map[string]string      `json:"hyper_parameters"`
+					Training        struct{ S3Uri string } `json:"training_data"`
+					Output          struct{ S3Uri string } `json:"output_data"`
+					Failure         string                 `json:"failure_message"`
+				}
+				norm(r, &n)
+				if n.Role != j.RoleARN || !maps.Equal(n.HyperParameters, j.HyperParameters) || n.Training.S3Uri != j.TrainingDataConfig.S3URI ||
+					n.Output.S3Uri != j.OutputDataConfig.S3URI || n.Failure != j.FailureMessage {
+					t.Errorf("customization job %s = %+v", j.JobARN, n)
+				}
+				var raw struct{ JobArn, RoleArn string }
+				if err := json.Unmarshal([]byte(r.Raw), &raw); err != nil || raw.JobArn != j.JobARN || raw.RoleArn != j.RoleARN {
+					t.Errorf("customization job %s: raw %q is not AWS's answer", j.JobARN, r.Raw)
 				}
 			}
 			for _, p := range reg.ProvisionedThroughputs {

@@ -27,6 +27,8 @@ type AgentsAPI interface {
 type BedrockAPI interface {
 	bedrock.ListCustomModelsAPIClient
 	bedrock.ListImportedModelsAPIClient
+	bedrock.ListModelCustomizationJobsAPIClient
+	GetModelCustomizationJob(ctx context.Context, in *bedrock.GetModelCustomizationJobInput, opts ...func(*bedrock.Options)) (*bedrock.GetModelCustomizationJobOutput, error)
 	GetCustomModel(ctx context.Context, in *bedrock.GetCustomModelInput, opts ...func(*bedrock.Options)) (*bedrock.GetCustomModelOutput, error)
 	GetImportedModel(ctx context.Context, in *bedrock.GetImportedModelInput, opts ...func(*bedrock.Options)) (*bedrock.GetImportedModelOutput, error)
 	GetModelInvocationLoggingConfiguration(ctx context.Context, in *bedrock.GetModelInvocationLoggingConfigurationInput, opts ...func(*bedrock.Options)) (*bedrock.GetModelInvocationLoggingConfigurationOutput, error)

@@ -36,9 +36,10 @@ func TestParse(t *testing.T) {
 }
 
 // Over the wire, the incident account's estate leads to the knowledge
-// base's prefixes, the training and validation data, the imported model's
-// source, the action-group function, and the roles all of them run as;
-// concurrent askers share one discovery.
+// base's prefixes, the training and validation data of its models and
+// customization jobs, the imported model's source, the action-group
+// function, and the roles all of them run as; concurrent askers share one
+// discovery.
 func TestFindLeadsFromTheEstate(t *testing.T) {
 	sc := lab.Builtin(lab.BuiltinOptions{BeforeIncident: true})
 	l := labtest.Start(t, sc)
@@ -75,7 +76,9 @@ func TestFindLeadsFromTheEstate(t *testing.T) {
 	region := sc.Account(lab.ProdAccount).Regions["us-east-1"]
 	var locs []string
 	for _, x := range f.Locations {
-		locs = append(locs, "s3://"+x.Bucket+"/"+x.Prefix)
+		if u := "s3://" + x.Bucket + "/" + x.Prefix; !slices.Contains(locs, u) {
+			locs = append(locs, u)
+		}
 	}
 	ds := region.KnowledgeBases[0].DataSources[0]
 	bucket := ds.DataSourceConfiguration.S3Configuration.BucketARN[len("arn:aws:s3:::"):]
@@ -85,6 +88,8 @@ func TestFindLeadsFromTheEstate(t *testing.T) {
 	}
 	m := region.CustomModels[0]
 	want = append(want, m.TrainingDataConfig.S3URI, m.ValidationDataConfig.Validators[0].S3URI, region.ImportedModels[0].ArtifactS3URI)
+	slices.Sort(locs)
+	slices.Sort(want)
 	if !slices.Equal(locs, want) {
 		t.Errorf("locations = %q, want %q", locs, want)
 	}
@@ -94,7 +99,8 @@ func TestFindLeadsFromTheEstate(t *testing.T) {
 			roles = append(roles, r.ARN)
 		}
 	}
-	wantRoles := []string{region.KnowledgeBases[0].RoleARN, region.Agents[0].AgentResourceRoleARN, region.LoggingConfig.CloudWatchConfig.RoleARN}
+	wantRoles := []string{region.KnowledgeBases[0].RoleARN, region.Agents[0].AgentResourceRoleARN, region.LoggingConfig.CloudWatchConfig.RoleARN,
+		region.CustomizationJobs[0].RoleARN}
 	for _, fn := range region.Functions {
 		if fn.FunctionName == "support-notify" {
 			wantRoles = append(wantRoles, fn.Role)

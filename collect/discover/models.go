@@ -11,10 +11,14 @@ import (
 	"github.com/custodyhq/custody/collect"
 )
 
-// models finds the training and validation data of every custom model, the
-// S3 source of every imported model, and the role invocation logging
+// models finds the training and validation data of every custom model and
+// every customization job (failed ones too) with the role the job ran as,
+// the S3 source of every imported model, and the role invocation logging
 // delivers as.
 func models(ctx context.Context, api BedrockAPI, t collect.Target, f *Found) error {
+	if err := jobs(ctx, api, t, f); err != nil {
+		return err
+	}
 	var custom []string
 	cp := bedrock.NewListCustomModelsPaginator(api, &bedrock.ListCustomModelsInput{})
 	for cp.HasMorePages() {
@@ -31,16 +35,7 @@ func models(ctx context.Context, api BedrockAPI, t collect.Target, f *Found) err
 		if err != nil {
 			return fmt.Errorf("discover: get custom model %s: %w", arn, err)
 		}
-		var uris []string
-		if out.TrainingDataConfig != nil {
-			uris = append(uris, aws.ToString(out.TrainingDataConfig.S3Uri))
-		}
-		if out.ValidationDataConfig != nil {
-			for _, v := range out.ValidationDataConfig.Validators {
-				uris = append(uris, aws.ToString(v.S3Uri))
-			}
-		}
-		f.addURIs(uris, aws.ToString(out.ModelArn))
+		f.addURIs(dataURIs(out.TrainingDataConfig, out.ValidationDataConfig), aws.ToString(out.ModelArn))
 	}
 	var imported []string
 	ip := bedrock.NewListImportedModelsPaginator(api, &bedrock.ListImportedModelsInput{})
@@ -71,6 +66,47 @@ func models(ctx context.Context, api BedrockAPI, t collect.Target, f *Found) err
 			LedBy: fmt.Sprintf("arn:aws:bedrock:%s:%s:model-invocation-logging", t.Region, t.Account)})
 	}
 	return nil
+}
+
+// jobs finds each customization job's role and data.
+func jobs(ctx context.Context, api BedrockAPI, t collect.Target, f *Found) error {
+	var arns []string
+	p := bedrock.NewListModelCustomizationJobsPaginator(api, &bedrock.ListModelCustomizationJobsInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("discover: list customization jobs %s/%s: %w", t.Account, t.Region, err)
+		}
+		for _, j := range page.ModelCustomizationJobSummaries {
+			arns = append(arns, aws.ToString(j.JobArn))
+		}
+	}
+	for _, arn := range arns {
+		out, err := api.GetModelCustomizationJob(ctx, &bedrock.GetModelCustomizationJobInput{JobIdentifier: aws.String(arn)})
+		if err != nil {
+			return fmt.Errorf("discover: get customization job %s: %w", arn, err)
+		}
+		if r := aws.ToString(out.RoleArn); r != "" {
+			f.Roles = append(f.Roles, Role{ARN: r, LedBy: arn})
+		}
+		f.addURIs(dataURIs(out.TrainingDataConfig, out.ValidationDataConfig), arn)
+	}
+	return nil
+}
+
+// dataURIs are the S3 URIs of a customization's training and validation
+// data.
+func dataURIs(training *types.TrainingDataConfig, validation *types.ValidationDataConfig) []string {
+	var uris []string
+	if training != nil {
+		uris = append(uris, aws.ToString(training.S3Uri))
+	}
+	if validation != nil {
+		for _, v := range validation.Validators {
+			uris = append(uris, aws.ToString(v.S3Uri))
+		}
+	}
+	return uris
 }
 
 // addURIs adds the S3 locations of s3:// URIs.

@@ -15,7 +15,8 @@ import (
 
 // Without locations given, every object version and delete marker under
 // each knowledge-base data source's inclusion prefixes, and each custom
-// model's training and validation data, is found and preserved, over the
+// model's and customization job's training and validation data, is found
+// and preserved, over the
 // wire: the poisoned document and the overwritten one are there, the
 // overwritten one as distinct versions.
 func TestDiscoveredLocationsKeepEveryVersion(t *testing.T) {
@@ -34,45 +35,55 @@ func TestDiscoveredLocationsKeepEveryVersion(t *testing.T) {
 		got[o.Bucket+"/"+o.Key+"?"+o.VersionID] = o
 	}
 	// What the scenario says is under the discovered locations.
-	var prefixes []string
-	for _, kb := range sc.Account(lab.ProdAccount).Regions["us-east-1"].KnowledgeBases {
-		for _, ds := range kb.DataSources {
-			bucket := strings.TrimPrefix(ds.DataSourceConfiguration.S3Configuration.BucketARN, "arn:aws:s3:::")
-			for _, p := range ds.DataSourceConfiguration.S3Configuration.InclusionPrefixes {
-				prefixes = append(prefixes, bucket+"/"+p)
-			}
-		}
-	}
-	for _, m := range sc.Account(lab.ProdAccount).Regions["us-east-1"].CustomModels {
-		prefixes = append(prefixes, strings.TrimPrefix(m.TrainingDataConfig.S3URI, "s3://"))
-		for _, v := range m.ValidationDataConfig.Validators {
-			prefixes = append(prefixes, strings.TrimPrefix(v.S3URI, "s3://"))
-		}
-	}
 	want, markers := 0, 0
-	for _, b := range sc.Account(lab.ProdAccount).Buckets {
-		for _, v := range b.Objects {
-			under := false
-			for _, p := range prefixes {
-				under = under || strings.HasPrefix(b.Name+"/"+v.Key, p)
-			}
-			if !under {
-				continue
-			}
-			want++
-			o := got[b.Name+"/"+v.Key+"?"+v.VersionID]
-			switch {
-			case o == nil:
-				t.Errorf("%s/%s?%s not preserved", b.Name, v.Key, v.VersionID)
-			case v.DeleteMarker:
-				markers++
-				if !o.DeleteMarker {
-					t.Errorf("%s/%s?%s is a delete marker, row says otherwise", b.Name, v.Key, v.VersionID)
+	for _, acct := range sc.Accounts() {
+		var prefixes []string
+		for _, r := range sc.Account(acct).Regions {
+			for _, kb := range r.KnowledgeBases {
+				for _, ds := range kb.DataSources {
+					bucket := strings.TrimPrefix(ds.DataSourceConfiguration.S3Configuration.BucketARN, "arn:aws:s3:::")
+					for _, p := range ds.DataSourceConfiguration.S3Configuration.InclusionPrefixes {
+						prefixes = append(prefixes, bucket+"/"+p)
+					}
 				}
-			case o.BlobSHA256 == nil || string(sink.Blobs[*o.BlobSHA256]) != v.Body:
-				t.Errorf("%s/%s?%s: blob differs from the body S3 holds", b.Name, v.Key, v.VersionID)
-			case o.LedBy == "" || o.IsLatest != v.IsLatest:
-				t.Errorf("%s/%s?%s: led by %q, latest %v", b.Name, v.Key, v.VersionID, o.LedBy, o.IsLatest)
+			}
+			for _, m := range r.CustomModels {
+				prefixes = append(prefixes, strings.TrimPrefix(m.TrainingDataConfig.S3URI, "s3://"))
+				for _, v := range m.ValidationDataConfig.Validators {
+					prefixes = append(prefixes, strings.TrimPrefix(v.S3URI, "s3://"))
+				}
+			}
+			for _, j := range r.CustomizationJobs {
+				prefixes = append(prefixes, strings.TrimPrefix(j.TrainingDataConfig.S3URI, "s3://"))
+				for _, v := range j.ValidationDataConfig.Validators {
+					prefixes = append(prefixes, strings.TrimPrefix(v.S3URI, "s3://"))
+				}
+			}
+		}
+		for _, b := range sc.Account(acct).Buckets {
+			for _, v := range b.Objects {
+				under := false
+				for _, p := range prefixes {
+					under = under || strings.HasPrefix(b.Name+"/"+v.Key, p)
+				}
+				if !under {
+					continue
+				}
+				want++
+				o := got[b.Name+"/"+v.Key+"?"+v.VersionID]
+				switch {
+				case o == nil:
+					t.Errorf("%s/%s?%s not preserved", b.Name, v.Key, v.VersionID)
+				case v.DeleteMarker:
+					markers++
+					if !o.DeleteMarker {
+						t.Errorf("%s/%s?%s is a delete marker, row says otherwise", b.Name, v.Key, v.VersionID)
+					}
+				case o.BlobSHA256 == nil || string(sink.Blobs[*o.BlobSHA256]) != v.Body:
+					t.Errorf("%s/%s?%s: blob differs from the body S3 holds", b.Name, v.Key, v.VersionID)
+				case o.LedBy == "" || o.IsLatest != v.IsLatest:
+					t.Errorf("%s/%s?%s: led by %q, latest %v", b.Name, v.Key, v.VersionID, o.LedBy, o.IsLatest)
+				}
 			}
 		}
 	}
