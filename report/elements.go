@@ -115,7 +115,19 @@ func (e *Engine) count(s evidenceSpec) int64 {
 func (e *Engine) whyMissing(m *archive.Manifest, s evidenceSpec) []string {
 	var why []string
 	if s.table == schemas.TableInvocations && len(e.logOff) > 0 {
-		why = append(why, "invocation logging was off (no configuration) in "+list(e.logOff, 6))
+		var used []string
+		for _, k := range sortedKeys(e.logOff) {
+			if e.invoked[k] {
+				used = append(used, k)
+			}
+		}
+		w := fmt.Sprintf("invocation logging was off (no configuration) in %d account-regions", len(e.logOff))
+		if len(used) > 0 {
+			w += fmt.Sprintf(", %d of them with model calls in CloudTrail: %s", len(used), list(used, 6))
+		} else {
+			w += ": " + list(sortedKeys(e.logOff), 6)
+		}
+		why = append(why, w)
 	}
 	if m == nil {
 		return append(why, "the "+s.table+" table is empty")
@@ -185,6 +197,9 @@ func (e *Engine) answers(m *archive.Manifest, fs []Finding) []Answer {
 		default:
 			a.Status = StatusNoEvidence
 			parts = append(parts, "No evidence collected.")
+		}
+		if s := e.facts(el); s != "" {
+			parts = append(parts, s)
 		}
 		if s := e.activity(el); s != "" {
 			parts = append(parts, s)
@@ -260,4 +275,43 @@ func (e *Engine) activity(el string) string {
 	return fmt.Sprintf("CloudTrail holds %d %s (%s) by %s %s; most from %s.",
 		st.events, what, plural(st.writes, "write", "writes"), plural(int64(len(ids)), "identity", "identities"),
 		span(st.first, st.last), strings.Join(top, ", "))
+}
+
+// facts states what the configuration snapshots say about an element.
+func (e *Engine) facts(el string) string {
+	var out []string
+	logging := func() {
+		if n := len(e.logOn) + len(e.logOff); n > 0 {
+			out = append(out, fmt.Sprintf("Invocation logging was on in %d of %d account-regions when collected.", len(e.logOn), n))
+		}
+	}
+	switch el {
+	case ElementAI:
+		if n := len(e.guards); n > 0 {
+			out = append(out, fmt.Sprintf("%s snapshotted (%s).", plural(int64(n), "guardrail", "guardrails"), plural(e.kinds[schemas.KindGuardrail], "version", "versions")))
+		}
+		logging()
+	case ElementPrivateData:
+		if n := len(e.guards); n > 0 {
+			with := 0
+			for _, g := range e.guards {
+				if g.sensitive > 0 {
+					with++
+				}
+			}
+			out = append(out, fmt.Sprintf("%d of %s filter sensitive information in their newest version.", with, plural(int64(n), "guardrail", "guardrails")))
+		}
+		logging()
+	case ElementDataStore:
+		if n := len(e.ctx.kbBuckets); n > 0 {
+			out = append(out, fmt.Sprintf("%s of AI data (%s), %d object versions preserved.",
+				plural(int64(n), "bucket", "buckets"), list(sortedKeys(e.ctx.kbBuckets), 3), e.rows[schemas.TableObjects]))
+		}
+	case ElementAgency:
+		if n := len(e.ctx.agentRoles); n > 0 {
+			out = append(out, fmt.Sprintf("%s act for agents, knowledge bases or their functions (of %d roles snapshotted).",
+				plural(int64(n), "role", "roles"), e.kinds[schemas.KindRole]))
+		}
+	}
+	return strings.Join(out, " ")
 }

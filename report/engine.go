@@ -105,6 +105,12 @@ func Read(ctx context.Context, rd *archive.Reader, o Options) (*Report, error) {
 	return rep, nil
 }
 
+// guardLatest is a guardrail's newest version and its sensitive filters.
+type guardLatest struct {
+	version   string
+	sensitive int
+}
+
 // elementStats is what the cloudtrail_events table says about an element.
 type elementStats struct {
 	events, writes int64
@@ -124,8 +130,10 @@ type Engine struct {
 	rows    map[string]int64
 	kinds   map[string]int64 // resources by kind
 	elems   map[string]*elementStats
-	logOff  []string // account/region with invocation logging absent
-	logOn   []string
+	logOff  map[string]bool // account/region with invocation logging absent
+	logOn   map[string]bool
+	invoked map[string]bool        // account/region with model calls in CloudTrail
+	guards  map[string]guardLatest // account/guardrail id -> newest version
 	tl      *timeline
 	regions []string
 	accts   []string
@@ -138,7 +146,8 @@ func NewEngine(w Window, rules []Rule) *Engine {
 		rules = Rules()
 	}
 	e := &Engine{rules: rules, ctx: newContext(w), rows: map[string]int64{}, kinds: map[string]int64{},
-		elems: map[string]*elementStats{}, tl: newTimeline(w)}
+		elems: map[string]*elementStats{}, tl: newTimeline(w), guards: map[string]guardLatest{},
+		logOff: map[string]bool{}, logOn: map[string]bool{}, invoked: map[string]bool{}}
 	for _, r := range rules {
 		e.dets = append(e.dets, r.New())
 		e.tables = append(e.tables, r.Tables)
@@ -185,12 +194,21 @@ func (e *Engine) learn(r *Record) {
 			if res.Kind == "aws.s3.bucket" && res.ID != "" {
 				e.noteBucket(res.ID, "")
 			}
+		case res.Kind == schemas.KindGuardrail:
+			k := guardKey(r.Partition.Account, res.ID)
+			if cur, ok := e.guards[k]; !ok || numberedAfter(res.Version, cur.version) {
+				n := 0
+				if p, ok := parseGuard(res); ok {
+					n = p.sensitiveFilters()
+				}
+				e.guards[k] = guardLatest{version: res.Version, sensitive: n}
+			}
 		case res.Kind == schemas.KindLoggingConfig:
 			k := r.Partition.Account + "/" + r.Partition.Region
 			if res.Status == "absent" {
-				e.logOff = addName(e.logOff, k)
+				e.logOff[k] = true
 			} else {
-				e.logOn = addName(e.logOn, k)
+				e.logOn[k] = true
 			}
 		}
 	case r.Object != nil:
@@ -211,6 +229,9 @@ func (e *Engine) learn(r *Record) {
 			s.writes++
 		}
 		widen(&s.first, &s.last, ev.EventTime, ev.EventTime)
+		if el == ElementInvocation {
+			e.invoked[r.Partition.Account+"/"+r.Partition.Region] = true
+		}
 		id := identity(ev)
 		if _, ok := s.ids[id]; ok || len(s.ids) < maxIDs {
 			s.ids[id]++
