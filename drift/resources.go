@@ -131,7 +131,9 @@ func (d *differ) resources(base, now map[string]*resource) {
 		}
 		a, ok := now[k]
 		if !ok {
-			if d.a.covers(b.Source, b.Account, b.Region, b.Unit) {
+			if d.a.covers(b.Source, b.Account, b.Region, b.Unit) && (b.Kind != kindBucket || d.a.units[unitKey(b.Source, b.Account, b.Region, b.Unit)]) {
+				// A bucket is recorded with each location read in it: one
+				// not read again says nothing of the bucket.
 				d.add(d.resourceChange(rule, rule.deleted, rule.deletedSev, b, nil, "deleted"))
 			} else if d.a.sources[b.Source] {
 				d.notCompared("%s %s/%s %s: the bundle holds it as a gap", b.Source, b.Account, b.Region, b.Unit)
@@ -163,7 +165,7 @@ func (d *differ) resources(base, now map[string]*resource) {
 		if _, ok := base[k]; ok {
 			continue
 		}
-		if d.b.covers(a.Source, a.Account, a.Region, a.Unit) {
+		if d.b.covers(a.Source, a.Account, a.Region, a.Unit) && (a.Kind != kindBucket || d.b.units[unitKey(a.Source, a.Account, a.Region, a.Unit)]) {
 			d.add(d.resourceChange(rule, rule.added, rule.addedSev, nil, a, "added"))
 		} else if d.b.sources[a.Source] {
 			d.notCompared("%s %s/%s %s: the baseline holds it as a gap", a.Source, a.Account, a.Region, a.Unit)

@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"runtime/debug"
+	"slices"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 )
@@ -35,6 +37,9 @@ func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format
 // errVerifyFailed: the bundle was checked and is not intact.
 var errVerifyFailed = errors.New("verification failed")
 
+// errDrift: the bundle differs from the baseline.
+var errDrift = errors.New("drift")
+
 // errInterrupted: the run was stopped by a signal after sealing what it had.
 var errInterrupted = errors.New("interrupted")
 
@@ -48,6 +53,8 @@ func exitCode(err error) int {
 		return exitUsage
 	case errors.Is(err, errVerifyFailed):
 		return exitVerifyFail
+	case errors.Is(err, errDrift):
+		return exitDrift
 	case errors.Is(err, errInterrupted), errors.Is(err, context.Canceled):
 		return exitInterrupted
 	}
@@ -64,7 +71,7 @@ type env struct {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
 	app := newApp(e)
-	err := app.RunContext(ctx, args)
+	err := app.RunContext(ctx, flagsFirst(app, args))
 	if err != nil {
 		fmt.Fprintf(stderr, "custody: %v\n", err)
 	}
@@ -99,6 +106,8 @@ func newApp(e *env) *cli.App {
 			inspectCommand(e),
 			keygenCommand(e),
 			labCommand(e),
+			baselineCommand(e),
+			diffCommand(e),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
@@ -138,4 +147,56 @@ func withUsageErrors(cmd *cli.Command) *cli.Command {
 		cmd.CustomHelpTemplate = cli.CommandHelpTemplate + "\n" + exitStatusHelp + "\n"
 	}
 	return cmd
+}
+
+// interspersed are the commands whose flags may follow their arguments,
+// as their usage shows them (custody diff BASELINE --live --org).
+var interspersed = []string{"diff", "baseline from"}
+
+// flagsFirst moves the flags of an interspersed command ahead of its
+// arguments, where the flag parser looks for them. Everything after "--"
+// stays an argument.
+func flagsFirst(app *cli.App, args []string) []string {
+	if len(args) < 2 {
+		return args
+	}
+	cmd := app.Command(args[1])
+	n := 2
+	if cmd != nil && len(args) > 2 && cmd.Subcommands != nil {
+		if sub := cmd.Command(args[2]); sub != nil {
+			cmd, n = sub, 3
+		}
+	}
+	if cmd == nil || !slices.Contains(interspersed, strings.Join(args[1:n], " ")) {
+		return args
+	}
+	var flags, rest []string
+	for i := n; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			rest = append(rest, args[i:]...)
+			i = len(args)
+		case len(a) > 1 && a[0] == '-':
+			flags = append(flags, a)
+			if !strings.Contains(a, "=") && takesValue(cmd, strings.TrimLeft(a, "-")) && i+1 < len(args) {
+				i++
+				flags = append(flags, args[i])
+			}
+		default:
+			rest = append(rest, a)
+		}
+	}
+	return append(append(slices.Clone(args[:n]), flags...), rest...)
+}
+
+// takesValue says whether a command's flag reads the next argument.
+func takesValue(cmd *cli.Command, name string) bool {
+	for _, f := range cmd.Flags {
+		if slices.Contains(f.Names(), name) {
+			_, isBool := f.(*cli.BoolFlag)
+			return !isBool
+		}
+	}
+	return false
 }

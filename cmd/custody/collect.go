@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -33,6 +34,7 @@ type collectOptions struct {
 	DefaultRate                  float64
 	Quiet                        bool
 	Resume                       string // an interrupted run's bundle to continue
+	Kind                         string // the run kind in the manifest; "" = evidence
 	Argv                         []string
 }
 
@@ -115,16 +117,8 @@ func collectCommand(e *env) *cli.Command {
 }
 
 func collectOptionsFrom(c *cli.Context, now time.Time) (*collectOptions, error) {
-	o := &collectOptions{
-		Profile: c.String("profile"), Region: c.String("region"), EndpointURL: c.String("endpoint-url"),
-		Org: c.Bool("org"), Accounts: splitList(c.String("accounts")), Exclude: splitList(c.String("exclude-accounts")),
-		RoleName: c.String("role-name"), ExternalID: c.String("external-id"),
-		Regions: splitList(c.String("regions")), Sources: splitList(c.String("sources")),
-		Case: c.String("case"), Title: c.String("title"), Out: c.String("out"), Key: c.String("key"),
-		Parallel: c.Int("parallel"), DefaultRate: c.Float64("default-rate"), Quiet: c.Bool("quiet"),
-		Resume: c.String("resume"),
-		Argv:   redactArgs(os.Args),
-	}
+	o := commonOptionsFrom(c)
+	o.Resume = c.String("resume")
 	if len(o.Sources) == 0 {
 		o.Sources = sourceNames
 	}
@@ -140,6 +134,21 @@ func collectOptionsFrom(c *cli.Context, now time.Time) (*collectOptions, error) 
 		return nil, usagef("--since: %v", err)
 	}
 	return o, o.Validate()
+}
+
+// commonOptionsFrom reads the flags collect shares with baseline capture
+// and diff --live: targets, sources, output and pace. A flag a command
+// does not define reads as its zero value.
+func commonOptionsFrom(c *cli.Context) *collectOptions {
+	return &collectOptions{
+		Profile: c.String("profile"), Region: c.String("region"), EndpointURL: c.String("endpoint-url"),
+		Org: c.Bool("org"), Accounts: splitList(c.String("accounts")), Exclude: splitList(c.String("exclude-accounts")),
+		RoleName: c.String("role-name"), ExternalID: c.String("external-id"),
+		Regions: splitList(c.String("regions")), Sources: splitList(c.String("sources")),
+		Case: c.String("case"), Title: c.String("title"), Out: c.String("out"), Key: c.String("key"),
+		Parallel: c.Int("parallel"), DefaultRate: c.Float64("default-rate"), Quiet: c.Bool("quiet"),
+		Argv: redactArgs(os.Args),
+	}
 }
 
 // parseTime reads an RFC 3339 time, or a duration (h, m, s, or d for days)
@@ -269,7 +278,7 @@ func runCollect(ctx context.Context, e *env, o *collectOptions) (*collectResult,
 		return nil, err
 	}
 	w.SetRun(schemas.Run{
-		Case: o.Case, Title: o.Title, Kind: "evidence",
+		Case: o.Case, Title: o.Title, Kind: cmp.Or(o.Kind, "evidence"),
 		Since: o.Since, Until: o.Until, Started: started,
 		Targets: res.Info, Sources: sourceInfo(o), Command: o.Argv, Resumed: resumed,
 	})

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -86,29 +83,5 @@ func runReport(ctx context.Context, e *env, o reportOptions) (*report.Report, er
 // writeReport writes to out through a temporary file renamed into place,
 // or to stdout when out is empty.
 func writeReport(rep *report.Report, format, out string, stdout io.Writer) error {
-	if out == "" {
-		bw := bufio.NewWriter(stdout)
-		if err := report.Write(bw, rep, format); err != nil {
-			return err
-		}
-		return bw.Flush()
-	}
-	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	bw := bufio.NewWriter(f)
-	if err := report.Write(bw, rep, format); err != nil {
-		f.Close()
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), out)
+	return writeOutput(out, stdout, func(w io.Writer) error { return report.Write(w, rep, format) })
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/sigstore/sigstore/pkg/signature"
 
@@ -66,42 +65,11 @@ func (p *previousRun) done(u collect.Unit) bool {
 // to a finished unit, blobs included, and every call it made. Records of
 // units cut off mid-way are left behind: those units run again.
 func (p *previousRun) carryOver(ctx context.Context, w *archive.Writer) (int64, error) {
-	var n int64
-	for _, table := range schemas.TableNames() {
-		err := p.rd.ScanRows(ctx, table, func(part archive.Partition, m schemas.Meta, row schemas.Row) error {
-			key := unitKey(m.Source, part.Account, part.Region, m.Unit)
-			if table != schemas.TableAcquisitions && p.unfinished[key] {
-				return nil
-			}
-			u := collect.Unit{Source: m.Source, ID: m.Unit, Target: collect.Target{Account: part.Account, Region: part.Region}}
-			if g, ok := row.(*schemas.GapRow); ok {
-				n++
-				return w.Gap(ctx, collect.Gap{Unit: u, Cause: g.Cause, Message: g.Message, Time: g.Time})
-			}
-			e := collect.Evidence{
-				Kind: m.Kind, Unit: u, ObjectID: m.ObjectID, ObservedAt: m.ObservedAt, Claimed: m.Claimed,
-				Provenance: schemas.Provenance{Service: m.Service, Operation: m.Operation, RequestID: m.RequestID, Time: m.Time, Caller: m.Caller},
-				Row:        row,
-			}
-			var body io.ReadCloser
-			if m.BlobSHA256 != nil {
-				b, err := p.rd.OpenBlob(*m.BlobSHA256)
-				if err != nil {
-					return fmt.Errorf("resume: blob %s: %w", *m.BlobSHA256, err)
-				}
-				body = b
-				e.Body = b
-			}
-			err := w.Put(ctx, e)
-			if body != nil {
-				body.Close()
-			}
-			n++
-			return err
-		})
-		if err != nil {
-			return n, fmt.Errorf("resume: copy %s from %s: %w", table, p.path, err)
-		}
+	n, err := copyRecords(ctx, p.rd, w, func(table string, part archive.Partition, m schemas.Meta) bool {
+		return table == schemas.TableAcquisitions || !p.unfinished[unitKey(m.Source, part.Account, part.Region, m.Unit)]
+	})
+	if err != nil {
+		return n, fmt.Errorf("resume: from %s: %w", p.path, err)
 	}
 	return n, nil
 }
