@@ -1,0 +1,221 @@
+package trailfiles
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+	"testing"
+	"testing/iotest"
+	"time"
+
+	"github.com/custodyhq/custody/collect"
+	"github.com/custodyhq/custody/schemas"
+)
+
+func records(t *testing.T, in string) ([]string, []bool, error) {
+	t.Helper()
+	var out []string
+	var whole []bool
+	err := Records(iotest.OneByteReader(strings.NewReader(in)), func(raw []byte, w bool) error {
+		out = append(out, string(raw))
+		whole = append(whole, w)
+		return nil
+	})
+	return out, whole, err
+}
+
+func TestRecords(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   string
+		want []string
+		err  error
+	}{
+		{"empty array", `{"Records":[]}`, nil, nil},
+		{"two records", `{"Records":[{"a":1},{"b":"x,]}"}]}`, []string{`{"a":1}`, `{"b":"x,]}"}`}, nil},
+		{"whitespace and escapes", "{ \"Records\" : [\n {\"a\":\"q\\\"}\"} ,\n{\"b\":[1,{\"c\":2}]} ] }", []string{`{"a":"q\"}"}`, `{"b":[1,{"c":2}]}`}, nil},
+		{"other keys first", `{"Other":{"Records":[1]},"Records":[{"x":1}]}`, []string{`{"x":1}`}, nil},
+		{"records that are not objects", `{"Records":[null, "s,]", 12]}`, []string{`null`, `"s,]"`, `12`}, nil},
+		{"no records", `{"Events":[]}`, nil, ErrNoRecords},
+		{"not json", `hello`, nil, ErrNoRecords},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, _, err := records(t, tc.in)
+			if !errors.Is(err, tc.err) || (err == nil) != (tc.err == nil) {
+				t.Fatalf("err = %v, want %v", err, tc.err)
+			}
+			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Fatalf("records %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// A file cut at any byte gives the records before the cut whole, the one
+// at the cut as a partial record, and ErrTruncated: nothing is lost and
+// nothing is invented.
+func TestRecordsCutAnywhere(t *testing.T) {
+	full := `{"Records":[{"eventID":"a","x":"}]"},{"eventID":"b"},{"eventID":"c","n":[1,2]}]}`
+	all, _, err := records(t, full)
+	if err != nil || len(all) != 3 {
+		t.Fatal(all, err)
+	}
+	for cut := 0; cut < len(full)-1; cut++ {
+		got, whole, err := records(t, full[:cut])
+		if cut <= len(`{"Records":`) {
+			if !errors.Is(err, ErrNoRecords) && !errors.Is(err, ErrTruncated) {
+				t.Fatalf("cut %d: err %v", cut, err)
+			}
+			continue
+		}
+		if !errors.Is(err, ErrTruncated) {
+			t.Fatalf("cut %d: err %v, want ErrTruncated", cut, err)
+		}
+		var joined string
+		for i, r := range got {
+			if whole[i] != (r == all[i]) {
+				t.Fatalf("cut %d: record %d %q whole=%v", cut, i, r, whole[i])
+			}
+			if !whole[i] && (i != len(got)-1 || !strings.HasPrefix(all[i], r)) {
+				t.Fatalf("cut %d: partial record %q is not the start of %q", cut, r, all[i])
+			}
+			joined += r
+		}
+		if !strings.Contains(full[:cut], joined[:min(len(joined), 1)]) {
+			t.Fatalf("cut %d: records %q", cut, got)
+		}
+	}
+}
+
+type putSink struct {
+	rows []*schemas.CloudTrailEvent
+	file *schemas.Object
+	blob []byte
+	fail bool
+}
+
+func (s *putSink) Put(_ context.Context, e collect.Evidence) error {
+	if e.Body != nil {
+		b, err := io.ReadAll(e.Body)
+		if err != nil {
+			return err
+		}
+		s.blob = b
+	}
+	switch r := e.Row.(type) {
+	case *schemas.CloudTrailEvent:
+		s.rows = append(s.rows, r)
+	case *schemas.Object:
+		s.file = r
+	}
+	return nil
+}
+
+func (s *putSink) Gap(context.Context, collect.Gap) error { return nil }
+
+func gz(b []byte) []byte {
+	var out bytes.Buffer
+	zw := gzip.NewWriter(&out)
+	zw.Write(b)
+	zw.Close()
+	return out.Bytes()
+}
+
+func readFile(t *testing.T, body []byte) (*Read, *putSink, int) {
+	t.Helper()
+	sink := &putSink{}
+	opens := 0
+	res, err := ReadFile(context.Background(), sink, File{
+		Unit: collect.Unit{Source: Name, ID: "u"}, ObjectID: "f", Row: &schemas.Object{Key: "f"},
+		Now: func() time.Time { return time.Unix(0, 0) },
+		Open: func(context.Context) (io.ReadCloser, error) {
+			opens++
+			return io.NopCloser(bytes.NewReader(body)), nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, sink, opens
+}
+
+func TestReadFile(t *testing.T) {
+	var recs []string
+	for i := range 50 {
+		b, _ := json.Marshal(map[string]any{"eventID": strconv.Itoa(i), "eventTime": "2026-11-16T10:00:00Z", "pad": strings.Repeat("p", 1000)})
+		recs = append(recs, string(b))
+	}
+	content := []byte(`{"Records":[` + strings.Join(recs, ",") + `]}`)
+	body := gz(content)
+
+	res, sink, opens := readFile(t, body)
+	if res.Problem != nil || res.Records != 50 || opens != 1 || !bytes.Equal(sink.blob, body) {
+		t.Fatalf("whole file: %+v, %d opens", res, opens)
+	}
+	for i, r := range sink.rows {
+		if r.RecordIndex != int64(i) || r.Raw != recs[i] || *r.BlobSHA256 != res.BlobSHA256 || r.Via != Via {
+			t.Fatalf("row %d: %+v", i, r)
+		}
+	}
+
+	// Records too large to hold: read again, same rows.
+	defer func(n int64) { MaxBuffered = n }(MaxBuffered)
+	MaxBuffered = 10_000
+	res2, sink2, opens := readFile(t, body)
+	if opens != 2 || res2.Records != 50 || res2.BlobSHA256 != res.BlobSHA256 || len(sink2.rows) != 50 || sink2.rows[49].Raw != recs[49] {
+		t.Fatalf("second read: %+v, %d opens, %d rows", res2, opens, len(sink2.rows))
+	}
+	MaxBuffered = 64 << 20
+
+	// Cut short: the whole blob as delivered, rows up to the cut.
+	cut := body[:len(body)*2/3]
+	res3, sink3, _ := readFile(t, cut)
+	if !errors.Is(res3.Problem, ErrTruncated) || !bytes.Equal(sink3.blob, cut) || res3.Records == 0 || res3.Unparsed != 1 {
+		t.Fatalf("cut: %+v", res3)
+	}
+	last := sink3.rows[len(sink3.rows)-1]
+	if last.Parsed || !strings.HasPrefix(recs[len(sink3.rows)-1], last.Raw) {
+		t.Fatalf("cut: last row %q parsed %v", last.Raw[:20], last.Parsed)
+	}
+	for _, r := range sink3.rows[:len(sink3.rows)-1] {
+		if !r.Parsed {
+			t.Fatalf("a whole record before the cut is not parsed: %q", r.Raw[:20])
+		}
+	}
+
+	// Not a log file: kept, a problem, no rows.
+	res4, sink4, _ := readFile(t, gz([]byte(`{"Events":[]}`)))
+	if !errors.Is(res4.Problem, ErrNoRecords) || len(sink4.rows) != 0 || !res4.Stored {
+		t.Fatalf("not a log file: %+v", res4)
+	}
+	// Plain JSON is read as well as gzip.
+	res5, _, _ := readFile(t, content)
+	if res5.Records != 50 || res5.ContentSHA256 != res.ContentSHA256 {
+		t.Fatalf("plain: %+v", res5)
+	}
+}
+
+func TestCoverage(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   string
+		want Coverage
+	}{
+		{"basic management only", `{"EventSelectors":[{"ReadWriteType":"All","IncludeManagementEvents":true,"DataResources":[]}]}`, Coverage{Management: true}},
+		{"basic s3 and lambda", `{"EventSelectors":[{"IncludeManagementEvents":true,"DataResources":[{"Type":"AWS::S3::Object","Values":["arn:aws:s3"]},{"Type":"AWS::Lambda::Function","Values":["arn:aws:lambda"]}]}]}`, Coverage{Management: true, S3: true, Lambda: true}},
+		{"advanced bedrock", `{"AdvancedEventSelectors":[{"FieldSelectors":[{"Field":"eventCategory","Equals":["Data"]},{"Field":"resources.type","Equals":["AWS::Bedrock::Model"]}]}]}`, Coverage{Bedrock: true, Advanced: true}},
+		{"advanced management", `{"AdvancedEventSelectors":[{"FieldSelectors":[{"Field":"eventCategory","Equals":["Management"]}]}]}`, Coverage{Management: true, Advanced: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := decodeSelectors(t, tc.in)
+			if got := CoverageOf(out); got != tc.want {
+				t.Fatalf("coverage %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
