@@ -260,7 +260,11 @@ func TestReportFindsBuiltinIncident(t *testing.T) {
 	})
 
 	t.Run("chromium", func(t *testing.T) {
-		renderInChromium(t, filepath.Join(dir, "report.html"))
+		page := filepath.Join(dir, "chromium.html")
+		if code, stderr := runReportCmd(t, "--key", pub, "--out", page, bundle); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		renderInChromium(t, page)
 	})
 
 	t.Run("tampered bundle refused", func(t *testing.T) {
@@ -371,5 +375,18 @@ func renderInChromium(t *testing.T, page string) {
 	}
 	if len(b) < 10_000 || !bytes.HasPrefix(b, []byte("\x89PNG")) {
 		t.Errorf("screenshot is %d bytes; want a rendered page", len(b))
+	}
+	// And on paper: the print stylesheet yields a PDF of several pages.
+	pdf := filepath.Join(dir, "report.pdf")
+	cmd = exec.CommandContext(ctx, chromiumPath, append(flags, "--no-pdf-header-footer", "--print-to-pdf="+pdf, url)...)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("chromium --print-to-pdf: %v\n%s", err, b)
+	}
+	b, err = os.ReadFile(pdf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pages := bytes.Count(b, []byte("/Type /Page\n")) + bytes.Count(b, []byte("/Type /Page ")) + bytes.Count(b, []byte("/Type/Page")); !bytes.HasPrefix(b, []byte("%PDF")) || len(b) < 10_000 {
+		t.Errorf("printed PDF is %d bytes (%d page objects found)", len(b), pages)
 	}
 }
