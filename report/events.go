@@ -62,8 +62,7 @@ func named(sev Severity, src string, names ...string) func(*Context, *schemas.Cl
 // calls is a sentence for an identity's matching calls.
 func calls(verb string) func(string, *group) string {
 	return func(id string, g *group) string {
-		return fmt.Sprintf("%s %s (%s) %s, in account %s, region %s.", shortARN(id), verb, plural(g.count, "call", "calls"),
-			span(g.first, g.last), list(g.accounts, 3), list(g.regions, 4))
+		return fmt.Sprintf("%s %s (%s) %s, %s.", shortARN(id), verb, plural(g.count, "call", "calls"), span(g.first, g.last), where(g))
 	}
 }
 
@@ -85,4 +84,16 @@ func ctSQL(where string) string {
 // tableSQL is a DuckDB query over any table with a WHERE clause.
 func tableSQL(table, cols, where string) string {
 	return "SELECT " + cols + " FROM read_parquet('tables/" + table + "/*/*/*.parquet', hive_partitioning = true) WHERE " + where
+}
+
+// where says the accounts and regions of a group.
+func where(g *group) string {
+	a, r := "account ", "region "
+	if len(g.accounts) > 1 {
+		a = "accounts "
+	}
+	if len(g.regions) > 1 {
+		r = "regions "
+	}
+	return "in " + a + list(g.accounts, 3) + ", " + r + list(g.regions, 4)
 }
