@@ -177,7 +177,9 @@ func TestDiffLabIncident(t *testing.T) {
 	}
 	if c := find(drift.GuardrailWeakened, "guardrail/"+lab.GuardrailSupportID); c != nil {
 		expect(c, schemas.ElementAI, drift.High)
-		if !slices.ContainsFunc(c.Details, func(d string) bool { return strings.HasPrefix(d, "content filter ") && strings.Contains(d, "HIGH → ") }) {
+		if !slices.ContainsFunc(c.Details, func(d string) bool {
+			return strings.HasPrefix(d, "content filter ") && strings.Contains(d, "HIGH → ")
+		}) {
 			t.Errorf("weakened guardrail does not say which filter from what to what: %v", c.Details)
 		}
 		if c.WrittenBy == nil || !strings.Contains(c.WrittenBy.EventName, "Guardrail") {
