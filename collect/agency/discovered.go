@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/custodyhq/custody/collect"
+	"github.com/custodyhq/custody/collect/discover"
 )
 
 // discoveredUnits lists a unit for each execution role t's estate leads
@@ -12,9 +13,9 @@ import (
 // logging) in t's own account. IAM is global: each role is read once, in
 // IAM's region, however many targets meet it.
 func (r *Roles) discoveredUnits(ctx context.Context, t collect.Target) ([]collect.Unit, error) {
-	f, err := r.Estate.Find(ctx, t)
-	if err != nil {
-		return nil, fmt.Errorf("agency: discover roles %s/%s: %w", t.Account, t.Region, err)
+	f, refused := r.Estate.Find(ctx, t)
+	if f == nil {
+		return nil, fmt.Errorf("agency: discover roles %s/%s: %w", t.Account, t.Region, refused)
 	}
 	it := t
 	if r.Region != "" {
@@ -23,6 +24,9 @@ func (r *Roles) discoveredUnits(ctx context.Context, t collect.Target) ([]collec
 		it.Region = iamRegion(t.Region)
 	}
 	var units []collect.Unit
+	if refused != nil {
+		units = append(units, collect.Unit{Source: Source, ID: discover.UnitID, Target: t})
+	}
 	for _, role := range f.Roles {
 		name, account := roleName(role.ARN)
 		if name == "" || (account != "" && account != t.Account) || !r.claim(t.Account+"/"+unitPrefix+name) {

@@ -169,6 +169,9 @@ type snapshot struct {
 }
 
 func (r *Roles) Collect(ctx context.Context, u collect.Unit, sink collect.Sink) error {
+	if u.ID == discover.UnitID && r.Estate != nil {
+		return r.Estate.Refusal(ctx, u.Target)
+	}
 	name, ok := strings.CutPrefix(u.ID, unitPrefix)
 	if !ok {
 		return fmt.Errorf("agency: unknown unit %q", u.ID)

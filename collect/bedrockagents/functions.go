@@ -15,6 +15,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/custodyhq/custody/collect"
+	"github.com/custodyhq/custody/collect/discover"
 	"github.com/custodyhq/custody/collect/internal/snapshot"
 	"github.com/custodyhq/custody/schemas"
 )
@@ -24,10 +25,23 @@ import (
 // policy (GetPolicy), and its deployment package as a blob. A function AWS
 // refuses or no longer has is a gap, and the others go on.
 func (a *Agents) functions(ctx context.Context, u collect.Unit, sink collect.Sink) error {
-	found, err := a.Estate.Find(ctx, u.Target)
-	if err != nil {
-		return fmt.Errorf("bedrockagents: action-group functions %s/%s: %w", u.Target.Account, u.Target.Region, err)
+	found, refused := a.Estate.Find(ctx, u.Target)
+	if found == nil {
+		return fmt.Errorf("bedrockagents: action-group functions %s/%s: %w", u.Target.Account, u.Target.Region, refused)
 	}
+	if err := a.foundFunctions(ctx, u, sink, found); err != nil {
+		return err
+	}
+	if refused != nil {
+		// What the refused part of the discovery would have led to is a
+		// gap of this unit.
+		return fmt.Errorf("bedrockagents: action-group functions %s/%s: %w", u.Target.Account, u.Target.Region, refused)
+	}
+	return nil
+}
+
+// foundFunctions snapshots the functions discovery found.
+func (a *Agents) foundFunctions(ctx context.Context, u collect.Unit, sink collect.Sink, found *discover.Found) error {
 	var arns []string
 	ledBy := map[string][]string{}
 	for _, fn := range found.Functions {

@@ -9,6 +9,7 @@ package discover
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/aws/smithy-go"
@@ -61,9 +62,11 @@ type result struct {
 	err  error
 }
 
-// Find returns what t's estate leads to. Concurrent calls for one target
-// share one discovery; a discovery that was cancelled is tried again by
-// the next caller.
+// Find returns what t's estate leads to. When AWS refused part of the
+// discovery, Find returns what the rest found together with the refusal,
+// so that callers collect what they can and record the rest as a gap.
+// Concurrent calls for one target share one discovery; a discovery that
+// was cancelled is tried again by the next caller.
 func (e *Estate) Find(ctx context.Context, t collect.Target) (*Found, error) {
 	e.mu.Lock()
 	if e.found == nil {
@@ -105,22 +108,27 @@ func isCancel(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
-// walk discovers one target. A service not enabled in the target's region
-// (OptInRequired) holds nothing there, and leads nowhere; the sources of
+// walk discovers one target, step by step: a step AWS refuses does not
+// keep the others from leading somewhere. What was found is returned with
+// the refusals joined. A service not enabled in the target's region
+// (OptInRequired) holds nothing there and leads nowhere; the sources of
 // that service record the refusal.
 func (e *Estate) walk(ctx context.Context, t collect.Target) (*Found, error) {
 	f := &Found{}
+	var errs []error
+	step := func(err error) bool {
+		if err != nil && !notEnabled(err) {
+			errs = append(errs, err)
+		}
+		return ctx.Err() == nil
+	}
 	if e.Agents != nil {
 		api, err := e.Agents(t)
 		if err != nil {
 			return nil, err
 		}
-		err = knowledgeBases(ctx, api, t, f)
-		if err == nil {
-			err = agents(ctx, api, t, f)
-		}
-		if err != nil && !notEnabled(err) {
-			return nil, err
+		if !step(knowledgeBases(ctx, api, t, f)) || !step(agents(ctx, api, t, f)) {
+			return nil, ctx.Err()
 		}
 	}
 	if e.Bedrock != nil {
@@ -128,8 +136,10 @@ func (e *Estate) walk(ctx context.Context, t collect.Target) (*Found, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := models(ctx, api, t, f); err != nil && !notEnabled(err) {
-			return nil, err
+		for _, find := range []func(context.Context, BedrockAPI, collect.Target, *Found) error{jobs, customModels, importedModels, loggingRole} {
+			if !step(find(ctx, api, t, f)) {
+				return nil, ctx.Err()
+			}
 		}
 	}
 	if e.Lambda != nil && len(f.Functions) > 0 {
@@ -137,12 +147,12 @@ func (e *Estate) walk(ctx context.Context, t collect.Target) (*Found, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := functionRoles(ctx, api, f); err != nil {
-			return nil, err
+		if !step(functionRoles(ctx, api, f)) {
+			return nil, ctx.Err()
 		}
 	}
 	f.dedupe()
-	return f, nil
+	return f, errors.Join(errs...)
 }
 
 // notEnabled reports whether AWS refused a call because the service is not
@@ -207,4 +217,19 @@ func (e *Estate) Known(account string) []*Found {
 		}
 	}
 	return out
+}
+
+// UnitID is the unit a source lists for a target whose discovery AWS
+// refused in part: collecting it returns the refusal, so that the part
+// not found is recorded as a gap while what was found is collected.
+const UnitID = "discovery"
+
+// Refusal returns the error of t's discovery, which a source returns when
+// it collects its UnitID unit.
+func (e *Estate) Refusal(ctx context.Context, t collect.Target) error {
+	_, err := e.Find(ctx, t)
+	if err != nil {
+		return fmt.Errorf("discover %s/%s: %w", t.Account, t.Region, err)
+	}
+	return nil
 }

@@ -11,14 +11,9 @@ import (
 	"github.com/custodyhq/custody/collect"
 )
 
-// models finds the training and validation data of every custom model and
-// every customization job (failed ones too) with the role the job ran as,
-// the S3 source of every imported model, and the role invocation logging
-// delivers as.
-func models(ctx context.Context, api BedrockAPI, t collect.Target, f *Found) error {
-	if err := jobs(ctx, api, t, f); err != nil {
-		return err
-	}
+// customModels finds the training and validation data of every custom
+// model.
+func customModels(ctx context.Context, api BedrockAPI, t collect.Target, f *Found) error {
 	var custom []string
 	cp := bedrock.NewListCustomModelsPaginator(api, &bedrock.ListCustomModelsInput{})
 	for cp.HasMorePages() {
@@ -37,6 +32,11 @@ func models(ctx context.Context, api BedrockAPI, t collect.Target, f *Found) err
 		}
 		f.addURIs(dataURIs(out.TrainingDataConfig, out.ValidationDataConfig), aws.ToString(out.ModelArn))
 	}
+	return nil
+}
+
+// importedModels finds the S3 source of every imported model.
+func importedModels(ctx context.Context, api BedrockAPI, t collect.Target, f *Found) error {
 	var imported []string
 	ip := bedrock.NewListImportedModelsPaginator(api, &bedrock.ListImportedModelsInput{})
 	for ip.HasMorePages() {
@@ -57,6 +57,11 @@ func models(ctx context.Context, api BedrockAPI, t collect.Target, f *Found) err
 			f.addURIs([]string{aws.ToString(s.Value.S3Uri)}, aws.ToString(out.ModelArn))
 		}
 	}
+	return nil
+}
+
+// loggingRole finds the role invocation logging delivers as.
+func loggingRole(ctx context.Context, api BedrockAPI, t collect.Target, f *Found) error {
 	lc, err := api.GetModelInvocationLoggingConfiguration(ctx, &bedrock.GetModelInvocationLoggingConfigurationInput{})
 	if err != nil {
 		return fmt.Errorf("discover: get invocation logging configuration %s/%s: %w", t.Account, t.Region, err)
@@ -68,7 +73,8 @@ func models(ctx context.Context, api BedrockAPI, t collect.Target, f *Found) err
 	return nil
 }
 
-// jobs finds each customization job's role and data.
+// jobs finds each customization job's role and data, failed jobs
+// included.
 func jobs(ctx context.Context, api BedrockAPI, t collect.Target, f *Found) error {
 	var arns []string
 	p := bedrock.NewListModelCustomizationJobsPaginator(api, &bedrock.ListModelCustomizationJobsInput{})

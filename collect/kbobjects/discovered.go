@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/custodyhq/custody/collect"
+	"github.com/custodyhq/custody/collect/discover"
 )
 
 // discoveredUnits lists a unit for each location t's estate leads to:
@@ -14,19 +15,22 @@ import (
 // model sources, action-group schemas. Each is read from t's account in
 // the bucket's own region, once however many targets lead to it.
 func (o *Objects) discoveredUnits(ctx context.Context, t collect.Target) ([]collect.Unit, error) {
-	f, err := o.Estate.Find(ctx, t)
-	if err != nil {
-		return nil, fmt.Errorf("kbobjects: discover locations %s/%s: %w", t.Account, t.Region, err)
+	f, refused := o.Estate.Find(ctx, t)
+	if f == nil {
+		return nil, fmt.Errorf("kbobjects: discover locations %s/%s: %w", t.Account, t.Region, refused)
+	}
+	var units []collect.Unit
+	if refused != nil {
+		units = append(units, collect.Unit{Source: Source, ID: discover.UnitID, Target: t})
 	}
 	if len(f.Locations) == 0 {
-		return nil, nil
+		return units, nil
 	}
 	api, err := o.Client(t)
 	if err != nil {
 		return nil, err
 	}
 	regions := map[string]string{}
-	var units []collect.Unit
 	for _, l := range f.Locations {
 		region, ok := regions[l.Bucket]
 		if !ok {

@@ -3,10 +3,13 @@ package kbobjects_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/custodyhq/custody/collect"
+	"github.com/custodyhq/custody/collect/discover"
 	"github.com/custodyhq/custody/collect/internal/labtest"
 	"github.com/custodyhq/custody/collect/kbobjects"
 	"github.com/custodyhq/custody/lab"
@@ -118,5 +121,38 @@ func TestDiscoveredLocationsKeepEveryVersion(t *testing.T) {
 		if latest != 1 {
 			t.Errorf("%s: %d latest versions", key, latest)
 		}
+	}
+}
+
+// When AWS refuses part of the discovery (here, listing agents), the
+// locations the rest leads to are still collected, and the refusal is a
+// gap with AWS's cause for each target it happened in.
+func TestPartlyRefusedDiscoveryCollectsTheRestAndRecordsAGap(t *testing.T) {
+	sc := lab.Builtin(lab.BuiltinOptions{})
+	l := labtest.StartRefusing(t, sc, func(r *http.Request) bool { return r.Method == http.MethodPost && r.URL.Path == "/agents/" })
+	src := &kbobjects.Objects{
+		Client: func(t collect.Target) (kbobjects.API, error) { return kbobjects.NewClient(l.Session.Config(t)), nil },
+		Estate: l.Estate(),
+	}
+	sink := l.RunWithGaps(t, src)
+	poisoned := 0
+	for _, o := range sink.Objects {
+		if slices.Contains(lab.PoisonedKeys, o.Key) {
+			poisoned++
+		}
+	}
+	if poisoned < len(lab.PoisonedKeys) {
+		t.Errorf("%d poisoned object versions collected; the knowledge base's locations were not refused", poisoned)
+	}
+	if len(sink.Gaps) == 0 {
+		t.Fatal("the refused part of the discovery left no gap")
+	}
+	for _, g := range sink.Gaps {
+		if g.Cause != "AccessDeniedException" || g.Unit.ID != discover.UnitID || !strings.Contains(g.Message, "ListAgents") {
+			t.Errorf("gap %+v, want AccessDeniedException of %s naming ListAgents", g, discover.UnitID)
+		}
+	}
+	if len(sink.Gaps) != len(l.Targets) {
+		t.Errorf("%d gaps, want one per target (%d)", len(sink.Gaps), len(l.Targets))
 	}
 }

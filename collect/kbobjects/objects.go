@@ -182,6 +182,9 @@ func (o *Objects) now() time.Time {
 }
 
 func (o *Objects) Collect(ctx context.Context, u collect.Unit, sink collect.Sink) error {
+	if u.ID == discover.UnitID && o.Estate != nil {
+		return o.Estate.Refusal(ctx, u.Target)
+	}
 	bucket, prefix, ledBy, ok := o.location(u)
 	if !ok {
 		return fmt.Errorf("kbobjects: unknown unit %q", u.ID)
