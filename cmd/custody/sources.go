@@ -26,7 +26,8 @@ var sourceNames = []string{trail.SourceLookup, bedrockconf.Source, bedrockagents
 // optionalSourceNames are sources this build collects when asked for by
 // name. cloudtrail.files reads the same management events LookupEvents
 // serves, so it is not on by default: both would be double rows.
-var optionalSourceNames = []string{trailfiles.Name}
+// The S3 destination of invocation logs is read when asked for by name.
+var optionalSourceNames = []string{trailfiles.Name, invlogs.SourceS3}
 
 // buildSources wires the named sources to clients of the session.
 func buildSources(sess *collect.Session, names []string, since, until time.Time) []collect.Source {
@@ -53,6 +54,14 @@ func buildSources(sess *collect.Session, names []string, since, until time.Time)
 					return cloudtrail.NewFromConfig(sess.Config(t)), nil
 				},
 				S3: func(t collect.Target) (trailfiles.S3API, error) { return kbobjects.NewClient(sess.Config(t)), nil },
+			})
+		case invlogs.SourceS3:
+			out = append(out, &invlogs.S3Logs{
+				Since: since, Until: until,
+				Configured: func(t collect.Target) (invlogs.LoggingConfigAPI, error) {
+					return bedrock.NewFromConfig(sess.Config(t)), nil
+				},
+				Client: func(t collect.Target) (invlogs.S3API, error) { return kbobjects.NewClient(sess.Config(t)), nil },
 			})
 		case bedrockconf.Source:
 			out = append(out, &bedrockconf.Config{
