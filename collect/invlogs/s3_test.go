@@ -98,8 +98,10 @@ func TestS3LogsFromLab(t *testing.T) {
 	l := labtest.Start(t, sc)
 	src := &S3Logs{
 		Since: since, Until: until,
-		Configured: func(t collect.Target) (LoggingConfigAPI, error) { return bedrock.NewFromConfig(l.Session.Config(t)), nil },
-		Client:     func(t collect.Target) (S3API, error) { return kbobjects.NewClient(l.Session.Config(t)), nil },
+		Configured: func(t collect.Target) (LoggingConfigAPI, error) {
+			return bedrock.NewFromConfig(l.Session.Config(t)), nil
+		},
+		Client: func(t collect.Target) (S3API, error) { return kbobjects.NewClient(l.Session.Config(t)), nil },
 	}
 	sink := &s3Sink{objects: map[string]*schemas.Object{}, blobs: map[string][]byte{}}
 	if _, err := collect.Run(context.Background(), l.Targets, []collect.Source{src}, sink, collect.Options{}); err != nil {
