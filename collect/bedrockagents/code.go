@@ -89,7 +89,7 @@ func (a *Agents) fetch(ctx context.Context, u collect.Unit, sink collect.Sink, c
 		Operation:  "GetFunction", RequestID: reqID, AcquiredAt: at,
 	}
 	err = sink.Put(ctx, collect.Evidence{
-		Kind: schemas.KindLambdaCode, Unit: u, ObjectID: arn + "?codeSha256=" + aws.ToString(c.CodeSha256), ObservedAt: at,
+		Kind: schemas.KindLambdaCode, Unit: u, ObjectID: snapshot.ObjectID(row), ObservedAt: at,
 		Provenance: schemas.Provenance{Service: "lambda", Operation: "GetFunction", RequestID: reqID, Time: at},
 		Claimed:    "code_sha256=" + aws.ToString(c.CodeSha256),
 		Row:        row,
