@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/custodyhq/custody/collect"
+	"github.com/custodyhq/custody/collect/internal/snapshot"
 	"github.com/custodyhq/custody/schemas"
 )
 
