@@ -195,6 +195,7 @@ func TestReportFindsBuiltinIncident(t *testing.T) {
 	if found < 10 {
 		t.Errorf("found %d planted steps; the bundle's CloudTrail alone holds 10", found)
 	}
+	assertPointersResolve(t, bundle, rep)
 	if !slices.Contains(rep.Summary.Principals, "arn:aws:iam::"+lab.ProdAccount+":user/svc-genai-ci") {
 		t.Errorf("summary principals %v lack the leaked key's user", rep.Summary.Principals)
 	}
@@ -295,6 +296,55 @@ func TestReportFindsBuiltinIncident(t *testing.T) {
 			t.Errorf("a report was written for a tampered bundle: %v", err)
 		}
 	})
+}
+
+// assertPointersResolve checks that every evidence pointer of the report
+// names exactly a row of the bundle: in its table, in its partition, by its
+// column and value.
+func assertPointersResolve(t *testing.T, bundle string, rep *report.Report) {
+	t.Helper()
+	key := func(table string, p archive.Partition, col, val string) string {
+		return table + "|account=" + p.Account + "/region=" + p.Region + "|" + col + "|" + val
+	}
+	want := map[string]bool{}
+	tables := map[string]bool{}
+	for _, f := range rep.Findings {
+		for _, p := range f.Evidence {
+			want[p.Table+"|"+p.Partition+"|"+p.Column+"|"+p.Value] = false
+			tables[p.Table] = true
+		}
+	}
+	rd, err := archive.Open(bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	for table := range tables {
+		err := rd.ScanRows(context.Background(), table, func(p archive.Partition, m schemas.Meta, row schemas.Row) error {
+			keys := []string{key(table, p, "evidence_object_id", m.ObjectID)}
+			switch r := row.(type) {
+			case *schemas.CloudTrailEvent:
+				keys = append(keys, key(table, p, "event_id", r.EventID))
+			case *schemas.Invocation:
+				keys = append(keys, key(table, p, "request_id", r.RequestID))
+			}
+			for _, k := range keys {
+				if _, ok := want[k]; ok {
+					want[k] = true
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for k, found := range want {
+		if !found {
+			t.Errorf("pointer %s names no row of the bundle", k)
+		}
+	}
+	t.Logf("%d evidence pointers, each naming a row of the bundle", len(want))
 }
 
 // The background activity alone raises no high-severity finding.
