@@ -93,7 +93,14 @@ type ActionGroupExecutor struct {
 
 // APISchema is a union: an inline OpenAPI payload or an S3 location.
 type APISchema struct {
-	Payload string `json:"payload,omitempty"`
+	Payload string        `json:"payload,omitempty"`
+	S3      *S3Identifier `json:"s3,omitempty"`
+}
+
+// S3Identifier names an S3 object holding an OpenAPI schema.
+type S3Identifier struct {
+	S3BucketName string `json:"s3BucketName"`
+	S3ObjectKey  string `json:"s3ObjectKey"`
 }
 
 type FunctionSchema struct {
