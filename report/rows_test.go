@@ -42,7 +42,7 @@ func ev(region string, t time.Time, source, name string, opts ...func(*schemas.C
 	e := &schemas.CloudTrailEvent{
 		EventID: fmt.Sprintf("ev-%05d", seq), EventTime: t, EventSource: source, EventName: name, AWSRegion: region,
 		RecipientAccountID: acct, SourceIPAddress: "3.91.24.117", UserAgent: "aws-sdk-java/2.29.15",
-		UserIdentityType: "AssumedRole", UserIdentityARN: "arn:aws:sts::444455556666:assumed-role/app-role/task-1",
+		UserIdentityType: "AssumedRole", UserIdentityARN: "arn:aws:sts::444455556666:assumed-role/app-role/ecs-7f3a",
 		AccessKeyID: "ASIAEXAMPLE000000001", SessionIssuerARN: appRole, ReadOnly: boolp(true), Parsed: true,
 	}
 	for _, o := range opts {

@@ -25,7 +25,7 @@ const sendBurst = 10
 func agencyRules() []Rule {
 	return []Rule{
 		{
-			ID: "agency.role-reach", Title: "Agent execution role can act beyond its task",
+			ID: "agency.role-reach", Title: "Agent execution role can act beyond its purpose",
 			Element: ElementAgency, Severity: Medium,
 			Rationale: "What an agent can do on its own is what its execution role and its action groups' function roles allow. Sending email, " +
 				"changing IAM, writing to its own knowledge base's bucket, invoking any function, or acting on every resource turn one poisoned " +

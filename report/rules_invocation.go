@@ -280,6 +280,9 @@ func (d *tokenSpike) Findings(*Context) []Finding {
 	return out
 }
 
+// maxScanned is how much of a prompt or response the text rules search.
+const maxScanned = 256 << 10
+
 // marker is one pattern a text rule looks for.
 type marker struct {
 	name string
@@ -366,7 +369,11 @@ func (d *textMarkers) Observe(_ *Context, r *Record) {
 	if text == nil || *text == "" {
 		return
 	}
-	hits := matchMarkers(d.markers, *text)
+	t := *text
+	if len(t) > maxScanned {
+		t = t[:maxScanned]
+	}
+	hits := matchMarkers(d.markers, t)
 	if len(hits) == 0 {
 		return
 	}
