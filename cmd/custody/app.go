@@ -104,6 +104,8 @@ func newApp(e *env) *cli.App {
 			verifyCommand(e),
 			reportCommand(e),
 			inspectCommand(e),
+			packCommand(e),
+			handoffCommand(e),
 			keygenCommand(e),
 			labCommand(e),
 			baselineCommand(e),

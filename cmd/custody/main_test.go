@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"sync"
 	"testing"
 	"time"
@@ -58,8 +59,21 @@ func TestScripts(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"flipbyte": flipByte,
+			"receipt":  receipt,
 		},
 	})
+}
+
+// receipt VAR sets VAR to the head that the last custody handoff printed.
+func receipt(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: receipt VAR")
+	}
+	m := regexp.MustCompile(`(?m)^head: ([0-9a-f]{64})$`).FindStringSubmatch(ts.ReadFile("stdout"))
+	if m == nil {
+		ts.Fatalf("no head in the last stdout")
+	}
+	ts.Setenv(args[0], m[1])
 }
 
 // flipbyte FILE OFFSET flips the bits of one byte; a negative offset
