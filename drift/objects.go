@@ -8,6 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"golang.org/x/sync/errgroup"
+
 	"github.com/custodyhq/custody/archive"
 	"github.com/custodyhq/custody/schemas"
 )
@@ -69,50 +73,118 @@ type objectSet struct {
 	units  map[string]bool // source/account/region/unit of object rows
 }
 
+// str interns a string read from a batch, copying it the first time.
 func (s *objectSet) str(x string) string {
 	if y, ok := s.intern[x]; ok {
 		return y
 	}
+	x = strings.Clone(x)
 	s.intern[x] = x
 	return x
 }
 
+// loadObjects reads the objects table column by column, only the columns
+// it keeps, copying each string it keeps out of the batch.
 func loadObjects(ctx context.Context, rd *archive.Reader) (*objectSet, error) {
 	s := &objectSet{m: map[string]*objEntry{}, intern: map[string]string{}, units: map[string]bool{}}
-	err := rd.ScanRows(ctx, schemas.TableObjects, func(p archive.Partition, m schemas.Meta, row schemas.Row) error {
-		o := row.(*schemas.Object)
-		s.units[unitKey(m.Source, p.Account, p.Region, m.Unit)] = true
-		k := o.Bucket + "\x00" + o.Key
-		e := s.m[k]
-		if e == nil {
-			e = &objEntry{account: s.str(p.Account), region: s.str(p.Region), source: s.str(m.Source), unit: s.str(m.Unit), ledBy: s.str(o.LedBy)}
-			s.m[k] = e
+	err := rd.Scan(ctx, schemas.TableObjects, func(p archive.Partition, rec arrow.RecordBatch) error {
+		var c objectColumns
+		if err := c.bind(rec); err != nil {
+			return err
 		}
-		if e.has(o.VersionID) {
-			return nil // the same version, reached through two locations
-		}
-		v := objVersion{id: o.VersionID, etag: o.ETag, size: o.Size, modified: o.LastModified.Unix(), latest: o.IsLatest, deleted: o.DeleteMarker}
-		if o.SHA256 != nil {
-			if b, err := hex.DecodeString(*o.SHA256); err == nil && len(b) == 32 {
-				copy(v.sha[:], b)
-				v.hasSHA = true
+		for r := range int(rec.NumRows()) {
+			source, unit := c.source.Value(r), c.unit.Value(r)
+			if uk := unitKey(source, p.Account, p.Region, unit); !s.units[uk] {
+				s.units[strings.Clone(uk)] = true
 			}
+			k := c.bucket.Value(r) + "\x00" + c.key.Value(r)
+			e := s.m[k]
+			if e == nil {
+				e = &objEntry{account: s.str(p.Account), region: s.str(p.Region), source: s.str(source), unit: s.str(unit), ledBy: s.str(c.ledBy.Value(r))}
+				s.m[k] = e
+			}
+			id := c.version.Value(r)
+			if e.has(id) {
+				continue // the same version, reached through two locations
+			}
+			v := objVersion{id: strings.Clone(id), etag: strings.Clone(c.etag.Value(r)), size: c.size.Value(r),
+				latest: c.latest.Value(r), deleted: c.deleted.Value(r)}
+			if !c.modified.IsNull(r) {
+				v.modified = c.modified.Value(r).ToTime(arrow.Microsecond).Unix()
+			}
+			if !c.sha.IsNull(r) {
+				if n, err := hex.Decode(v.sha[:], []byte(c.sha.Value(r))); err == nil && n == 32 {
+					v.hasSHA = true
+				}
+			}
+			e.versions = append(e.versions, v)
 		}
-		e.versions = append(e.versions, v)
 		return nil
 	})
 	return s, err
 }
 
+// objectColumns are the columns of an objects batch Diff reads.
+type objectColumns struct {
+	bucket, key, version, etag, sha, ledBy, source, unit *array.String
+	latest, deleted                                      *array.Boolean
+	size                                                 *array.Int64
+	modified                                             *array.Timestamp
+}
+
+func (c *objectColumns) bind(rec arrow.RecordBatch) error {
+	var err error
+	str := func(name string) *array.String {
+		a, _ := column(rec, name, &err).(*array.String)
+		if a == nil && err == nil {
+			err = fmt.Errorf("drift: objects column %s is not a string", name)
+		}
+		return a
+	}
+	c.bucket, c.key, c.version, c.etag = str("bucket"), str("key"), str("version_id"), str("etag")
+	c.sha, c.ledBy, c.source, c.unit = str("sha256"), str("led_by"), str("evidence_source"), str("evidence_unit")
+	var ok [4]bool
+	c.latest, ok[0] = column(rec, "is_latest", &err).(*array.Boolean)
+	c.deleted, ok[1] = column(rec, "delete_marker", &err).(*array.Boolean)
+	c.size, ok[2] = column(rec, "size", &err).(*array.Int64)
+	c.modified, ok[3] = column(rec, "last_modified", &err).(*array.Timestamp)
+	if err == nil && ok != [4]bool{true, true, true, true} {
+		err = fmt.Errorf("drift: objects columns of unexpected types: %s", rec.Schema())
+	}
+	return err
+}
+
+// column returns a batch's column by name, or records that it is missing.
+func column(rec arrow.RecordBatch, name string, err *error) arrow.Array {
+	idx := rec.Schema().FieldIndices(name)
+	if len(idx) == 0 {
+		if *err == nil {
+			*err = fmt.Errorf("drift: objects table has no column %s", name)
+		}
+		return nil
+	}
+	return rec.Column(idx[0])
+}
+
 // objects compares the objects tables.
 func (d *differ) objects(ctx context.Context, baseline, bundle *archive.Reader) error {
-	bs, err := loadObjects(ctx, baseline)
-	if err != nil {
-		return fmt.Errorf("drift: baseline objects: %w", err)
-	}
-	as, err := loadObjects(ctx, bundle)
-	if err != nil {
-		return fmt.Errorf("drift: bundle objects: %w", err)
+	// The two sides load at once: each is one pass over its table.
+	var bs, as *objectSet
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		if bs, err = loadObjects(gctx, baseline); err != nil {
+			err = fmt.Errorf("drift: baseline objects: %w", err)
+		}
+		return err
+	})
+	g.Go(func() (err error) {
+		if as, err = loadObjects(gctx, bundle); err != nil {
+			err = fmt.Errorf("drift: bundle objects: %w", err)
+		}
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	n := d.r.Compared[schemas.KindS3Object]
 	n[0], n[1] = int64(len(bs.m)), int64(len(as.m))
