@@ -36,19 +36,7 @@ func TestActionGroupSchemaInS3IsPreserved(t *testing.T) {
 		APISchema:           &lab.APISchema{S3: &lab.S3Identifier{S3BucketName: bucket.Name, S3ObjectKey: key}},
 		CreatedAt:           at, UpdatedAt: at,
 	})
-	// Through the scenario's JSON form, which the lab indexes on load.
-	b, err := json.Marshal(sc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "scenario.json")
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if sc, err = lab.LoadScenario(path); err != nil {
-		t.Fatal(err)
-	}
-	l := labtest.Start(t, sc)
+	l := labtest.Start(t, reload(t, sc))
 	estate := l.Estate()
 	sink := l.Run(t,
 		&kbobjects.Objects{Client: func(t collect.Target) (kbobjects.API, error) { return kbobjects.NewClient(l.Session.Config(t)), nil }, Estate: estate},
@@ -79,5 +67,69 @@ func TestActionGroupSchemaInS3IsPreserved(t *testing.T) {
 	}
 	if bodies["schemaVersionOne0000000000000001"] != v1 || bodies["schemaVersionTwo0000000000000002"] != v2 {
 		t.Errorf("schema versions preserved: %q", bodies)
+	}
+}
+
+// reload passes a scenario edited after it was built through its JSON
+// form, which the lab indexes on load.
+func reload(t *testing.T, sc *lab.Scenario) *lab.Scenario {
+	t.Helper()
+	b, err := json.Marshal(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "scenario.json")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := lab.LoadScenario(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// A supervisor agent's collaborators are snapshot per version, each row
+// its element of the listing byte-exact.
+func TestCollaboratorsOfEachVersion(t *testing.T) {
+	sc := lab.Builtin(lab.BuiltinOptions{BeforeIncident: true})
+	agent := sc.Account(lab.ProdAccount).Regions["us-east-1"].Agents[0]
+	at := lab.DefaultAnchor.Add(-72 * time.Hour)
+	agent.AgentCollaboration = "SUPERVISOR"
+	for _, v := range []string{"DRAFT", "2"} {
+		agent.Collaborators = append(agent.Collaborators, &lab.AgentCollaboratorTo{
+			AgentVersion: v, CollaboratorID: "COLLAB0001", CollaboratorName: "refunds-agent",
+			AliasARN:                 "arn:aws:bedrock:us-east-1:" + lab.ProdAccount + ":agent-alias/REFUNDS01/LIVE000001",
+			CollaborationInstruction: "Hand refund requests to this agent.", RelayConversationHistory: "TO_COLLABORATOR",
+			CreatedAt: at, UpdatedAt: at,
+		})
+	}
+	l := labtest.Start(t, reload(t, sc))
+	sink := l.Run(t, source(l))
+	got := map[string]*schemas.Resource{}
+	for _, r := range sink.Kind(schemas.KindAgentCollaborator) {
+		got[r.Version] = r
+	}
+	for _, c := range agent.Collaborators {
+		r := got[c.AgentVersion]
+		if r == nil {
+			t.Errorf("collaborator of version %s not snapshot", c.AgentVersion)
+			continue
+		}
+		var raw struct {
+			CollaboratorName string
+			AgentDescriptor  struct{ AliasArn string }
+		}
+		if err := json.Unmarshal([]byte(r.Raw), &raw); err != nil || raw.CollaboratorName != c.CollaboratorName || raw.AgentDescriptor.AliasArn != c.AliasARN {
+			t.Errorf("collaborator of version %s: raw %q (%v)", c.AgentVersion, r.Raw, err)
+		}
+		var instruction string
+		field(t, r, "instruction", &instruction)
+		if r.ID != c.CollaboratorID || r.Name != c.CollaboratorName || instruction != c.CollaborationInstruction || !r.CreatedAt.Equal(c.CreatedAt) {
+			t.Errorf("collaborator of version %s = %+v", c.AgentVersion, r)
+		}
+	}
+	if len(got) != len(agent.Collaborators) {
+		t.Errorf("%d collaborator rows, want %d", len(got), len(agent.Collaborators))
 	}
 }
