@@ -47,7 +47,11 @@ func timelineSVG(tl Timeline) template.HTML {
 	for i := 0; i <= n; i += step {
 		t := tl.Start.Add(time.Duration(i) * bucket)
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="grid"/>`, x(t), top-6, x(t), top+laneH*len(tl.Series))
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" class="ax" text-anchor="middle">%s</text>`, x(t), top+laneH*len(tl.Series)+16, t.UTC().Format("01-02 15:04"))
+		anchor := "middle"
+		if i+step > n {
+			anchor = "end"
+		}
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" class="ax" text-anchor="%s">%s</text>`, x(t), top+laneH*len(tl.Series)+16, anchor, t.UTC().Format("01-02 15:04"))
 	}
 	for i, s := range tl.Series {
 		y := top + i*laneH
@@ -182,7 +186,7 @@ func durText(d Duration) string {
 // laneLabel shortens a principal to fit a lane: the account, then as much
 // of the end of the name as fits.
 func laneLabel(p string) string {
-	const room = 46
+	const room = 40
 	l := shortARN(p)
 	if len(l) <= room {
 		return l
