@@ -61,7 +61,7 @@ func main() {
 				"eventTime": at.Add(time.Duration(i) * 100 * time.Millisecond).Format(time.RFC3339), "eventSource": ev.source, "eventName": ev.name,
 				"awsRegion": region, "sourceIPAddress": fmt.Sprintf("203.0.113.%d", rng.IntN(255)), "userAgent": "Boto3/1.35.0 md/Botocore#1.35.0 ua/2.0 os/linux",
 				"requestParameters": params, "responseElements": nil, "requestID": fmt.Sprintf("%08x-%04x", rng.Uint32(), rng.IntN(65536)),
-				"eventID": fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", rng.Uint32(), rng.IntN(65536), rng.IntN(4096), rng.IntN(4096), rng.Uint64()&0xffffffffffff),
+				"eventID":  fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", rng.Uint32(), rng.IntN(65536), rng.IntN(4096), rng.IntN(4096), rng.Uint64()&0xffffffffffff),
 				"readOnly": rng.IntN(4) != 0, "eventType": "AwsApiCall", "managementEvent": true, "recipientAccountId": acct, "eventCategory": "Management",
 				"tlsDetails": map[string]any{"tlsVersion": "TLSv1.3", "cipherSuite": "TLS_AES_128_GCM_SHA256", "clientProvidedHostHeader": ev.source},
 			}
