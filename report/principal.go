@@ -36,6 +36,23 @@ func identity(ev *schemas.CloudTrailEvent) string {
 	return "unknown"
 }
 
+// invocationIdentity is the identity of a model-invocation log record at
+// the level identity gives CloudTrail events: a role session's ARN
+// (arn:aws:sts::A:assumed-role/R/S) becomes its role's (arn:aws:iam::A:role/R),
+// since sessions rotate and a role's use spans them.
+func invocationIdentity(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 || parts[2] != "sts" || !strings.HasPrefix(parts[5], "assumed-role/") {
+		return arn
+	}
+	rest := strings.TrimPrefix(parts[5], "assumed-role/")
+	role := rest
+	if i := strings.LastIndexByte(rest, '/'); i >= 0 {
+		role = rest[:i]
+	}
+	return "arn:" + parts[1] + ":iam::" + parts[4] + ":role/" + role
+}
+
 // invokedBy reads userIdentity.invokedBy from the raw record.
 func invokedBy(ev *schemas.CloudTrailEvent) string {
 	var r struct {

@@ -285,3 +285,17 @@ func TestReportDocumented(t *testing.T) {
 		t.Error("REPORT.md does not name the media type")
 	}
 }
+
+func TestInvocationIdentity(t *testing.T) {
+	for in, want := range map[string]string{
+		"arn:aws:sts::444455556666:assumed-role/app-role/ecs-7f3a": "arn:aws:iam::444455556666:role/app-role",
+		"arn:aws-cn:sts::444455556666:assumed-role/app-role/s":     "arn:aws-cn:iam::444455556666:role/app-role",
+		"arn:aws:iam::444455556666:user/svc-ci":                    "arn:aws:iam::444455556666:user/svc-ci",
+		"arn:aws:sts::444455556666:federated-user/bob":             "arn:aws:sts::444455556666:federated-user/bob",
+		"not an arn": "not an arn",
+	} {
+		if got := invocationIdentity(in); got != want {
+			t.Errorf("%s: got %s, want %s", in, got, want)
+		}
+	}
+}

@@ -228,7 +228,7 @@ func (d *tokenSpike) Observe(_ *Context, r *Record) {
 	if inv.OutputTokens != nil {
 		n += *inv.OutputTokens
 	}
-	id := inv.IdentityARN
+	id := invocationIdentity(inv.IdentityARN)
 	h := d.ids[id]
 	if h == nil {
 		h = map[int64]*tokenHour{}
@@ -377,7 +377,7 @@ func (d *textMarkers) Observe(_ *Context, r *Record) {
 	if len(hits) == 0 {
 		return
 	}
-	id := inv.IdentityARN
+	id := invocationIdentity(inv.IdentityARN)
 	d.gs.get(id).add(r, inv.Time, id)
 	if d.found == nil {
 		d.found = map[string][]string{}

@@ -157,6 +157,11 @@ var ruleCases = []struct {
 	{"invocation.token-spike", "one hour at 50 times the usual", rows(
 		repeat(10, func(i int) *Record { return invocation(at(time.Duration(i)*time.Hour), appRole, "hi", "hello", 2000) }),
 		invocation(at(10*time.Hour), appRole, "hi", "hello", 100_000)), Medium},
+	{"invocation.token-spike", "a role's sessions rotate across the spike", rows(
+		repeat(10, func(i int) *Record {
+			return invocation(at(time.Duration(i)*time.Hour), fmt.Sprintf("arn:aws:sts::444455556666:assumed-role/app-role/s%d", i), "hi", "hello", 2000)
+		}),
+		invocation(at(10*time.Hour), "arn:aws:sts::444455556666:assumed-role/app-role/s10", "hi", "hello", 100_000)), Medium},
 	{"invocation.token-spike", "two million tokens in one hour", rows(
 		invocation(at(0), userARN, "hi", "hello", 2_000_000)), High},
 	{"invocation.token-spike", "steady use", repeat(10, func(i int) *Record {
