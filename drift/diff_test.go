@@ -293,6 +293,10 @@ func TestDiffChanges(t *testing.T) {
 			{ObjectVersionsAdded, schemas.ElementDataStore, Medium, "1 new versions"},
 			{ObjectVersionsRemoved, schemas.ElementDataStore, High, "versions removed: v0"},
 		}},
+		{"model weights swapped", func(e *estate) {
+			e.objects[0].LedBy = "arn:aws:bedrock:us-east-1:444455556666:imported-model/im1"
+			e.objects[0].SHA256 = sha("other weights")
+		}, []want{{ModelArtifactChanged, schemas.ElementAI, High, "model artifact s3://kb-docs/faq/a.md modified"}}},
 		{"action group added", func(e *estate) {
 			e.resources = append(e.resources, &schemas.Resource{Kind: schemas.KindActionGroup, ARN: "arn:aws:bedrock:us-east-1:444455556666:agent/AG1/version/DRAFT/action-group/AGRP2", ID: "AGRP2", Version: "DRAFT", Normalized: `{"lambda":"arn:aws:lambda:us-east-1:444455556666:function:mail"}`})
 			e.sources[e.resources[len(e.resources)-1]] = "bedrock.agents"
