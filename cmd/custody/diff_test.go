@@ -87,7 +87,7 @@ func changeKeys(r *drift.Report) []string {
 // two bundles; a tampered bundle is refused.
 func TestDiffLabIncident(t *testing.T) {
 	if testing.Short() {
-		t.Skip("collects the lab four times")
+		t.Skip("collects the lab six times")
 	}
 	dir := t.TempDir()
 	key, err := archive.GenerateKey("ed25519")
@@ -109,8 +109,11 @@ func TestDiffLabIncident(t *testing.T) {
 	}
 	since, until := beforeSrv.Scenario().Window()
 	window := []string{"--since", since.Format("2006-01-02T15:04:05Z"), "--until", until.Format("2006-01-02T15:04:05Z")}
-	if code, _ := custodyCmd(t, append([]string{"collect", "--org", "--case", "quiet", "--out", quiet, "--key", priv, "--quiet"}, window...)...); code != exitOK {
-		t.Fatalf("collect of the quiet estate exited %d", code)
+	quiet2 := filepath.Join(dir, "quiet2")
+	for _, out := range []string{quiet, quiet2} {
+		if code, _ := custodyCmd(t, append([]string{"collect", "--org", "--case", "quiet", "--out", out, "--key", priv, "--quiet"}, window...)...); code != exitOK {
+			t.Fatalf("collect of the quiet estate exited %d", code)
+		}
 	}
 	rd, err := archive.Open(base)
 	if err != nil {
@@ -125,7 +128,7 @@ func TestDiffLabIncident(t *testing.T) {
 		}
 	}
 	rd.Close()
-	for _, pair := range [][2]string{{base, base}, {base, quiet}} {
+	for _, pair := range [][2]string{{base, base}, {base, quiet}, {quiet, quiet2}} {
 		code, out := custodyCmd(t, "diff", pair[0], pair[1], "--key", pub, "--json")
 		if r := driftReport(t, out); code != exitOK || len(r.Changes) != 0 {
 			t.Errorf("diff %s %s: exit %d, changes %v; want 0 and none", filepath.Base(pair[0]), filepath.Base(pair[1]), code, changeKeys(r))
