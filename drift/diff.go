@@ -129,6 +129,19 @@ func (s *scope) covers(source, account, region, unit string) bool {
 	return false
 }
 
+// why says why a row of the other bundle is outside this one's scope,
+// or "" when it is inside (see covers), or when this bundle did not run its
+// source at all (noted once, by scopeSources).
+func (s *scope) why(side, source, account, region, unit string) string {
+	switch {
+	case !s.sources[source] || s.covers(source, account, region, unit):
+		return ""
+	case s.gaps[unitKey(source, account, region, unit)]:
+		return fmt.Sprintf("%s %s/%s %s: the %s holds it as a gap", source, account, region, unit, side)
+	}
+	return fmt.Sprintf("%s %s/%s: not a target of the %s", source, account, region, side)
+}
+
 // scopeSources notes the sources only one side ran.
 func (d *differ) scopeSources() {
 	for _, s := range sortedKeys(d.b.sources) {

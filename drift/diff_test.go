@@ -458,3 +458,21 @@ func TestGlob(t *testing.T) {
 		}
 	}
 }
+
+func TestScopeWhy(t *testing.T) {
+	s := newScope(&archive.Manifest{
+		Sources: []schemas.SourceInfo{{Name: "iam.roles"}},
+		Targets: []schemas.TargetInfo{{Account: acct, Regions: []string{region}}},
+		Gaps:    []archive.GapInfo{{Source: "iam.roles", Account: acct, Region: region, Unit: "role/x"}},
+	})
+	for _, tc := range []struct{ source, account, region, unit, want string }{
+		{"iam.roles", acct, region, "role/y", ""},
+		{"bedrock.config", acct, region, "guardrails", ""},
+		{"iam.roles", acct, region, "role/x", "the bundle holds it as a gap"},
+		{"iam.roles", "999999999999", region, "role/y", "not a target of the bundle"},
+	} {
+		if got := s.why("bundle", tc.source, tc.account, tc.region, tc.unit); !strings.Contains(got, tc.want) || (tc.want == "") != (got == "") {
+			t.Errorf("why(%s %s %s) = %q, want %q", tc.source, tc.account, tc.unit, got, tc.want)
+		}
+	}
+}

@@ -30,8 +30,8 @@ func (d *differ) guardrail(g *guardrailPair) {
 	switch {
 	case a == nil:
 		if !d.a.covers(b.Source, b.Account, b.Region, b.Unit) {
-			if d.a.sources[b.Source] {
-				d.notCompared("%s %s/%s %s: the bundle holds it as a gap", b.Source, b.Account, b.Region, b.Unit)
+			if why := d.a.why("bundle", b.Source, b.Account, b.Region, b.Unit); why != "" {
+				d.notCompared("%s", why)
 			}
 			return
 		}
@@ -51,6 +51,9 @@ func (d *differ) guardrail(g *guardrailPair) {
 		return
 	case b == nil:
 		if !d.b.covers(a.Source, a.Account, a.Region, a.Unit) {
+			if why := d.b.why("baseline", a.Source, a.Account, a.Region, a.Unit); why != "" {
+				d.notCompared("%s", why)
+			}
 			return
 		}
 		d.add(Change{

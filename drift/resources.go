@@ -135,8 +135,8 @@ func (d *differ) resources(base, now map[string]*resource) {
 				// A bucket is recorded with each location read in it: one
 				// not read again says nothing of the bucket.
 				d.add(d.resourceChange(rule, rule.deleted, rule.deletedSev, b, nil, "deleted"))
-			} else if d.a.sources[b.Source] {
-				d.notCompared("%s %s/%s %s: the bundle holds it as a gap", b.Source, b.Account, b.Region, b.Unit)
+			} else if why := d.a.why("bundle", b.Source, b.Account, b.Region, b.Unit); why != "" {
+				d.notCompared("%s", why)
 			}
 			continue
 		}
@@ -167,8 +167,8 @@ func (d *differ) resources(base, now map[string]*resource) {
 		}
 		if d.b.covers(a.Source, a.Account, a.Region, a.Unit) && (a.Kind != kindBucket || d.b.units[unitKey(a.Source, a.Account, a.Region, a.Unit)]) {
 			d.add(d.resourceChange(rule, rule.added, rule.addedSev, nil, a, "added"))
-		} else if d.b.sources[a.Source] {
-			d.notCompared("%s %s/%s %s: the baseline holds it as a gap", a.Source, a.Account, a.Region, a.Unit)
+		} else if why := d.b.why("baseline", a.Source, a.Account, a.Region, a.Unit); why != "" {
+			d.notCompared("%s", why)
 		}
 	}
 	for _, g := range guards {
