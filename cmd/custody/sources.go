@@ -103,6 +103,7 @@ func buildSources(sess *collect.Session, names []string, since, until time.Time)
 				Configured: func(t collect.Target) (invlogs.LoggingConfigAPI, error) {
 					return bedrock.NewFromConfig(sess.Config(t)), nil
 				},
+				Search: true,
 			})
 		}
 	}

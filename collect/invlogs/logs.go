@@ -47,7 +47,11 @@ type Logs struct {
 	// group Bedrock's logging configuration names, unless LogGroups already
 	// lists it. A target whose logging is off, or goes to S3 only, has
 	// nothing to read there; the bedrock.config source records that.
-	Configured   func(collect.Target) (LoggingConfigAPI, error)
+	Configured func(collect.Target) (LoggingConfigAPI, error)
+	// Search, with Configured, also reads every log group that holds
+	// Bedrock's invocation-log stream, so logs survive a deleted or changed
+	// configuration.
+	Search       bool
 	Since, Until time.Time
 	Now          func() time.Time
 }
@@ -111,14 +115,20 @@ func (l *Logs) configured(ctx context.Context, u collect.Unit, sink collect.Sink
 	if err != nil {
 		return fmt.Errorf("invlogs: get invocation logging configuration %s/%s: %w", u.Target.Account, u.Target.Region, err)
 	}
-	if out.LoggingConfig == nil || out.LoggingConfig.CloudWatchConfig == nil {
+	var done []string
+	if out.LoggingConfig != nil && out.LoggingConfig.CloudWatchConfig != nil {
+		group := aws.ToString(out.LoggingConfig.CloudWatchConfig.LogGroupName)
+		if group != "" && !slices.Contains(l.groups(u.Target), group) {
+			if err := l.read(ctx, u, group, sink); err != nil {
+				return err
+			}
+			done = append(done, group)
+		}
+	}
+	if !l.Search {
 		return nil
 	}
-	group := aws.ToString(out.LoggingConfig.CloudWatchConfig.LogGroupName)
-	if group == "" || slices.Contains(l.groups(u.Target), group) {
-		return nil
-	}
-	return l.read(ctx, u, group, sink)
+	return l.searched(ctx, u, sink, done)
 }
 
 // read keeps every event of a log group in the window.
