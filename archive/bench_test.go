@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -50,17 +51,44 @@ func trailRows(n int) []*schemas.CloudTrailEvent {
 
 const benchRows = 20000
 
+// benchTrailRows returns the CloudTrail rows of the bundle named by
+// CUSTODY_BENCH_BUNDLE (a demo bundle holds the lab's records, shaped like
+// AWS's), or else benchRows generated ones.
+func benchTrailRows(b *testing.B) []*schemas.CloudTrailEvent {
+	dir := os.Getenv("CUSTODY_BENCH_BUNDLE")
+	if dir == "" {
+		return trailRows(benchRows)
+	}
+	r, err := archive.Open(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	var out []*schemas.CloudTrailEvent
+	err = r.ScanRows(context.Background(), schemas.TableCloudTrailEvents, func(_ archive.Partition, _ schemas.Meta, row schemas.Row) error {
+		out = append(out, row.(*schemas.CloudTrailEvent))
+		return nil
+	})
+	if err != nil || len(out) == 0 {
+		b.Fatalf("%s: %d CloudTrail rows, %v", dir, len(out), err)
+	}
+	return out
+}
+
 // BenchmarkTableWrite measures CloudTrail-like rows per second through the
 // bundle writer (reflection, queue, partition goroutine, hashing, zstd
 // Parquet, fsync and sealing) against two references in the same run: the
 // same rows through schemas.Batch and pqarrow straight to io.Discard, and
-// JSON lines through zstd to io.Discard.
+// JSON lines through zstd to io.Discard; and the bytes each stores per row.
 func BenchmarkTableWrite(b *testing.B) {
-	rows := trailRows(benchRows)
+	rows := benchTrailRows(b)
+	n := float64(len(rows))
+	b.Logf("%d CloudTrail rows", len(rows))
 	tgt := schemas.Target{Account: "111111111111", Region: "us-east-1"}
 	b.Run("writer", func(b *testing.B) {
 		signer := archivetest.Signer(b, "ed25519")
 		ctx := context.Background()
+		var size int64 // bytes of the table files
 		for i := 0; b.Loop(); i++ {
 			w, err := archive.Create(filepath.Join(b.TempDir(), fmt.Sprint(i)), archive.WriterOptions{Signer: signer})
 			if err != nil {
@@ -72,20 +100,28 @@ func BenchmarkTableWrite(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			if _, err := w.Close(ctx); err != nil {
+			m, err := w.Close(ctx)
+			if err != nil {
 				b.Fatal(err)
 			}
+			size = 0
+			for _, f := range m.Files {
+				size += f.Size
+			}
 		}
-		b.ReportMetric(float64(benchRows*b.N)/b.Elapsed().Seconds(), "rows/s")
+		b.ReportMetric(n*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		b.ReportMetric(float64(size)/n, "B/row")
 	})
 	b.Run("pqarrow-direct", func(b *testing.B) {
+		var cw countWriter
 		props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithRootRepetition(parquet.Repetitions.Required), parquet.WithStats(true), parquet.WithDictionaryDefault(true))
 		for b.Loop() {
 			batch, err := schemas.NewBatch(memory.DefaultAllocator, schemas.TableCloudTrailEvents)
 			if err != nil {
 				b.Fatal(err)
 			}
-			fw, err := pqarrow.NewFileWriter(batch.Schema(), io.Discard, props, pqarrow.DefaultWriterProps())
+			cw.n = 0
+			fw, err := pqarrow.NewFileWriter(batch.Schema(), &cw, props, pqarrow.DefaultWriterProps())
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -104,11 +140,14 @@ func BenchmarkTableWrite(b *testing.B) {
 			}
 			batch.Release()
 		}
-		b.ReportMetric(float64(benchRows*b.N)/b.Elapsed().Seconds(), "rows/s")
+		b.ReportMetric(n*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		b.ReportMetric(float64(cw.n)/n, "B/row")
 	})
 	b.Run("jsonl-zstd", func(b *testing.B) {
+		var cw countWriter
 		for b.Loop() {
-			enc, _ := zstd.NewWriter(io.Discard, zstd.WithEncoderConcurrency(1))
+			cw.n = 0
+			enc, _ := zstd.NewWriter(&cw, zstd.WithEncoderConcurrency(1))
 			je := json.NewEncoder(enc)
 			for _, r := range rows {
 				if err := je.Encode(r); err != nil {
@@ -117,9 +156,15 @@ func BenchmarkTableWrite(b *testing.B) {
 			}
 			enc.Close()
 		}
-		b.ReportMetric(float64(benchRows*b.N)/b.Elapsed().Seconds(), "rows/s")
+		b.ReportMetric(n*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		b.ReportMetric(float64(cw.n)/n, "B/row")
 	})
 }
+
+// countWriter counts what is written to it and keeps none of it.
+type countWriter struct{ n int64 }
+
+func (w *countWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); return len(p), nil }
 
 // blobData is 16 MiB of half-compressible bytes.
 func blobData() []byte {
