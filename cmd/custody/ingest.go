@@ -45,7 +45,10 @@ func ingestCommand(e *env) *cli.Command {
 		Usage: "seal evidence already on disk (CloudTrail log and digest files, lookup-events output, invocation logs) into a signed bundle",
 		Description: "Each file's kind is told from its content, never its name. Every file is kept byte-exact as a blob; " +
 			"a file that is not understood is kept and recorded as a gap. Rows are partitioned by the account and region " +
-			"the records name.\n\n" + exitStatusHelp,
+			"the records name.\n\nDigest files are validated as `aws cloudtrail validate-logs` does when " +
+			"--cloudtrail-public-keys is given. A digest's signature is S3 object metadata, which a copy to disk " +
+			"loses: give it in a file beside the digest, named after it with any extension, holding the hex " +
+			"signature or the JSON `aws s3api head-object` prints.\n\n" + exitStatusHelp,
 		ArgsUsage: "PATH…",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "case", Usage: "case id, recorded in the bundle", EnvVars: []string{"CUSTODY_CASE"}},

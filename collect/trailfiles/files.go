@@ -31,9 +31,10 @@ const MaxDigestBytes = 16 << 20
 // window, validated, then its log files, each checked against them.
 func (s *Source) files(ctx context.Context, api S3API, u collect.Unit, sink collect.Sink, bucket, prefix string) error {
 	parts := strings.Split(strings.TrimSuffix(prefix, "/"), "/")
-	if len(parts) < 3 || parts[len(parts)-2] != "CloudTrail" {
+	if len(parts) < 3 || (parts[len(parts)-2] != "CloudTrail" && parts[len(parts)-2] != "CloudTrail-Insight") {
 		return fmt.Errorf("trailfiles: unit %q: not a log prefix", u.ID)
 	}
+	insights := parts[len(parts)-2] == "CloudTrail-Insight"
 	account, region := parts[len(parts)-3], parts[len(parts)-1]
 	part := u
 	part.Target = collect.Target{Account: account, Region: region, RoleARN: u.Target.RoleARN}
@@ -46,6 +47,9 @@ func (s *Source) files(ctx context.Context, api S3API, u collect.Unit, sink coll
 	// Digests are delivered up to an hour after the files they cover.
 	var digests []*digest.Digest
 	for _, day := range days(s.Since, s.Until.Add(2*time.Hour)) {
+		if insights {
+			break // Insights files have no digests: each is recorded as such
+		}
 		objs, err := listAll(ctx, api, bucket, digestPrefix+day+"/")
 		if err != nil {
 			return err

@@ -115,7 +115,7 @@ func accountOf(arn string) string {
 }
 
 // logPrefixes lists AWSLogs/[<org id>/]<account>/CloudTrail/<region>/
-// under base.
+// and …/CloudTrail-Insight/<region>/ under base.
 func (s *Source) logPrefixes(ctx context.Context, api S3API, bucket, base string) ([]string, error) {
 	top, err := commonPrefixes(ctx, api, bucket, base)
 	if err != nil {
@@ -136,11 +136,15 @@ func (s *Source) logPrefixes(ctx context.Context, api S3API, bucket, base string
 	}
 	var out []string
 	for _, a := range accounts {
-		regions, err := commonPrefixes(ctx, api, bucket, a+"CloudTrail/")
-		if err != nil {
-			return nil, err
+		// Insights events are delivered beside the log files, under
+		// CloudTrail-Insight/, without digests.
+		for _, dir := range []string{"CloudTrail/", "CloudTrail-Insight/"} {
+			regions, err := commonPrefixes(ctx, api, bucket, a+dir)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, regions...)
 		}
-		out = append(out, regions...)
 	}
 	return out, nil
 }
