@@ -20,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/custodyhq/custody/archive"
+	"github.com/custodyhq/custody/collect"
+	"github.com/custodyhq/custody/collect/trailfiles"
 	"github.com/custodyhq/custody/lab"
 	"github.com/custodyhq/custody/schemas"
 	"github.com/custodyhq/custody/verify"
@@ -248,4 +250,104 @@ func recordIDs(t *testing.T, gz []byte) []string {
 		ids = append(ids, r.EventID)
 	}
 	return ids
+}
+
+// TestCollectTrailFilesBundle collects the lab's trail files into a bundle:
+// it verifies, has no gaps, every log file and digest the trails delivered
+// is validated and valid, and every record is a row in the partition of
+// the account and region it names.
+func TestCollectTrailFilesBundle(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads every trail file of the built-in estate")
+	}
+	srv, err := lab.New(lab.Options{Scenario: lab.Builtin(lab.BuiltinOptions{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	dir := t.TempDir()
+	key, err := archive.GenerateKey("ed25519")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := archive.WriteKeyPair(filepath.Join(dir, "k.key"), filepath.Join(dir, "k.pub"), key, nil); err != nil {
+		t.Fatal(err)
+	}
+	r := srv.Responder()
+	since, until := srv.Scenario().Window()
+	out := filepath.Join(dir, "bundle")
+	ctx := context.Background()
+	_, err = runCollect(ctx, testEnv(), &collectOptions{
+		EndpointURL: url, Region: r.Region, AccessKeyID: r.AccessKeyID, SecretKey: r.SecretAccessKey,
+		Org: true, RoleName: collect.DefaultRoleName, Regions: []string{"all"},
+		Since: since, Until: until, Sources: []string{trailfiles.Name}, Case: "files", Out: out,
+		Key: filepath.Join(dir, "k.key"), Parallel: collect.DefaultParallel, DefaultRate: 200, Quiet: true,
+	})
+	if err != nil {
+		t.Fatalf("collect: %v", err)
+	}
+	v, err := archive.LoadVerifier(filepath.Join(dir, "k.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := verify.Verify(ctx, out, verify.Options{Verifier: v})
+	if err != nil || !rep.OK {
+		t.Fatalf("verify: %v %v", err, rep.Problems)
+	}
+	rd, err := archive.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	if g := rd.Manifest().Gaps; len(g) != 0 {
+		t.Fatalf("%d gaps; first %+v", len(g), g[0])
+	}
+	ids := map[string]bool{}
+	err = rd.ScanRows(ctx, schemas.TableCloudTrailEvents, func(p archive.Partition, _ schemas.Meta, row schemas.Row) error {
+		ev := row.(*schemas.CloudTrailEvent)
+		if ev.Via != trailfiles.Via || !ev.Parsed || ev.BlobSHA256 == nil || p.Account != ev.RecipientAccountID || p.Region != ev.AWSRegion {
+			t.Fatalf("row %s via %s parsed %v in %+v", ev.EventID, ev.Via, ev.Parsed, p)
+		}
+		ids[ev.EventID] = true
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]int{}
+	err = rd.ScanRows(ctx, schemas.TableObjects, func(_ archive.Partition, m schemas.Meta, _ schemas.Row) error {
+		files[m.Kind]++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	valid := map[string]int{}
+	err = rd.ScanRows(ctx, schemas.TableResources, func(_ archive.Partition, m schemas.Meta, row schemas.Row) error {
+		res := row.(*schemas.Resource)
+		if res.Kind != trailfiles.KindValidation {
+			return nil
+		}
+		if res.Status != "valid" {
+			t.Errorf("%s: %s %s", res.ARN, res.Status, res.Normalized)
+		}
+		var n struct{ File string }
+		json.Unmarshal([]byte(res.Normalized), &n)
+		valid[n.File]++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if valid["log"] != files[trailfiles.KindLogFile] || valid["log"] == 0 || valid["digest"] == 0 || valid["digest"] > files[trailfiles.KindDigestFile] {
+		t.Errorf("validated %v of files %v", valid, files)
+	}
+	if len(ids) < 10000 {
+		t.Errorf("%d distinct events", len(ids))
+	}
+	t.Logf("%d distinct events, files %v, validated %v", len(ids), files, valid)
 }
