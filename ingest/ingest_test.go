@@ -16,6 +16,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/custodyhq/custody/collect"
 	"github.com/custodyhq/custody/schemas"
@@ -189,9 +190,16 @@ func TestIngestHandWrittenFiles(t *testing.T) {
 	if st.Files[KindTrailLog] != 3 || st.Files[KindLookup] != 1 || st.Files[KindInvocationLog] != 1 || st.Files[KindUnknown] != 1 {
 		t.Errorf("kinds told from content: %v", st.Files)
 	}
+	// Invalid UTF-8 is U+FFFD in raw, which Parquet strings must be, and
+	// byte-exact in the file's blob.
 	utf := byID["a1b2c3d4-0000-4000-8000-00000000utf8"]
-	if len(utf) != 2 || !strings.Contains(utf[0].Raw, "curl/\xff\xfe-bad") {
-		t.Errorf("the record with invalid UTF-8 is not kept byte-exact in both whole files")
+	if len(utf) != 2 || !strings.Contains(utf[0].Raw, "curl/\uFFFD-bad") || !utf8.ValidString(utf[0].Raw) {
+		t.Errorf("the record with invalid UTF-8: %d rows", len(utf))
+	}
+	for _, ev := range utf {
+		if blob := sink.blobs[*ev.BlobSHA256]; !bytes.Contains(blob, []byte("curl/\xff\xfe-bad")) && !bytes.Equal(blob[:2], []byte{0x1f, 0x8b}) {
+			t.Errorf("the file's blob does not hold the record's bytes")
+		}
 	}
 	for _, ev := range byID["a1b2c3d4-0109-4000-8000-000000000109"] {
 		if ev.RequestParameters == nil || len(*ev.RequestParameters) < 300000 {

@@ -13,6 +13,7 @@ import (
 	"github.com/custodyhq/custody/collect"
 	"github.com/custodyhq/custody/collect/invlogs"
 	"github.com/custodyhq/custody/collect/trail"
+	"github.com/custodyhq/custody/collect/trailfiles"
 	"github.com/custodyhq/custody/schemas"
 )
 
@@ -66,6 +67,7 @@ func (r *run) lookup(ctx context.Context, f file, in io.Reader, blob string) err
 				row = trail.ParseRecord(raw, ev.EventID, looseTime(ev.EventTime))
 				row.Parsed = false
 			}
+			row.Raw = trailfiles.ValidRaw(row.Raw)
 			if row.EventID == "" {
 				row.EventID = f.rel + "#" + strconv.FormatInt(index, 10)
 			}
@@ -120,7 +122,7 @@ func (r *run) invocations(ctx context.Context, f file, in io.Reader, blob string
 		line, err := br.ReadBytes('\n')
 		if len(line) > 0 {
 			if trimmed := trimLine(line); len(trimmed) > 0 {
-				row := invlogs.ParseRecord(string(trimmed))
+				row := invlogs.ParseRecord(trailfiles.ValidRaw(string(trimmed)))
 				row.Via, row.AcquiredAt = ViaIngest, at
 				e := collect.Evidence{Kind: schemas.KindInvocation, Unit: u, ObservedAt: at, Provenance: r.prov(at), Row: row,
 					ObjectID: f.rel + "#" + strconv.FormatInt(index, 10)}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
@@ -201,6 +202,11 @@ func (l *S3Logs) records(ctx context.Context, r io.Reader, u collect.Unit, sink 
 	for index := 0; ; {
 		line, err := lines.ReadString('\n')
 		if msg := strings.TrimRight(line, "\r\n"); strings.TrimSpace(msg) != "" {
+			if !utf8.ValidString(msg) {
+				// Parquet strings must be UTF-8; the exact bytes stay in the
+				// file's blob.
+				msg = strings.ToValidUTF8(msg, "\uFFFD")
+			}
 			row := ParseRecord(msg)
 			row.Via, row.AcquiredAt, row.AcqRequest = ViaS3, prov.Time, prov.RequestID
 			for _, p := range bodyPaths(msg) {

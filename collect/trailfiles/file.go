@@ -12,7 +12,9 @@ import (
 	"hash"
 	"io"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/custodyhq/custody/collect"
 	"github.com/custodyhq/custody/collect/trail"
@@ -202,6 +204,7 @@ func parse(r io.Reader, f File, emit func(*schemas.CloudTrailEvent) error) (cont
 		if !whole || !isObject(raw) {
 			row.Parsed = false
 		}
+		row.Raw = ValidRaw(row.Raw)
 		row.Via = Via
 		row.RecordIndex = index
 		row.AcquiredAt = at
@@ -257,4 +260,16 @@ func (h *hashingReader) Read(p []byte) (int, error) {
 		h.err = err
 	}
 	return n, err
+}
+
+// ValidRaw is a record as Parquet's string columns can hold it. A record is
+// kept byte-exact, except that bytes which are not UTF-8 (CloudTrail
+// writes what clients send, such as a user agent) become U+FFFD: readers
+// such as DuckDB refuse a whole file over one invalid string. The exact
+// bytes stay in the file's blob, found by blob_sha256 and record_index.
+func ValidRaw(raw string) string {
+	if utf8.ValidString(raw) {
+		return raw
+	}
+	return strings.ToValidUTF8(raw, "\uFFFD")
 }
