@@ -61,8 +61,8 @@ func (o *collectOptions) Validate() error {
 		return usagef("--regions all stands alone")
 	}
 	for _, s := range o.Sources {
-		if !slices.Contains(sourceNames, s) {
-			return usagef("unknown source %q (have %s)", s, strings.Join(sourceNames, ", "))
+		if !slices.Contains(sourceNames, s) && !slices.Contains(optionalSourceNames, s) {
+			return usagef("unknown source %q (have %s)", s, strings.Join(append(slices.Clone(sourceNames), optionalSourceNames...), ", "))
 		}
 	}
 	if _, err := os.Stat(o.Out); err == nil {
