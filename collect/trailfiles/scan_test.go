@@ -219,3 +219,41 @@ func TestCoverage(t *testing.T) {
 		})
 	}
 }
+
+// FuzzRecords: on any input the scanner neither panics nor loses bytes;
+// on a valid log file it yields exactly the records encoding/json finds,
+// byte for byte.
+func FuzzRecords(f *testing.F) {
+	for _, s := range []string{`{"Records":[]}`, `{"Records":[{"a":"]},"},null,1]}`, `{"x":[1],"Records":[{"b":{"c":[]}}]}`, `{"Records":[{"a":"\\"}`, `[]`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		var got []string
+		err := Records(strings.NewReader(in), func(raw []byte, whole bool) error {
+			if !strings.Contains(in, string(raw)) {
+				t.Fatalf("record %q is not in the input", raw)
+			}
+			got = append(got, string(raw))
+			return nil
+		})
+		var doc struct{ Records []json.RawMessage }
+		if json.Unmarshal([]byte(in), &doc) != nil || doc.Records == nil || !strings.HasPrefix(strings.TrimSpace(in), "{") {
+			return
+		}
+		var obj map[string]json.RawMessage
+		if json.Unmarshal([]byte(in), &obj) != nil || len(obj) != strings.Count(in, `"Records"`) {
+			return // duplicate or nested keys: encoding/json keeps the last, the scanner the first top-level
+		}
+		if err != nil {
+			t.Fatalf("valid log file: %v", err)
+		}
+		if len(got) != len(doc.Records) {
+			t.Fatalf("%d records, encoding/json finds %d", len(got), len(doc.Records))
+		}
+		for i := range got {
+			if got[i] != string(doc.Records[i]) {
+				t.Fatalf("record %d: %q, encoding/json %q", i, got[i], doc.Records[i])
+			}
+		}
+	})
+}
