@@ -56,6 +56,15 @@ func (s *Source) files(ctx context.Context, api S3API, u collect.Unit, sink coll
 		}
 		for _, o := range objs {
 			d, err := s.readDigest(ctx, api, part, sink, bucket, aws.ToString(o.Key))
+			var ae smithy.APIError
+			if err != nil && ctx.Err() == nil && errors.As(err, &ae) {
+				// A digest that cannot be read is a gap; the files it lists
+				// are then reported without a digest.
+				if err := sink.Gap(ctx, collect.Gap{Unit: u, Cause: ae.ErrorCode(), Message: err.Error(), Time: s.now()}); err != nil {
+					return err
+				}
+				continue
+			}
 			if err != nil {
 				return err
 			}
