@@ -187,7 +187,7 @@ func TestIngestHandWrittenFiles(t *testing.T) {
 			byID[ev.EventID] = append(byID[ev.EventID], ev)
 		}
 	}
-	if st.Files[KindTrailLog] != 3 || st.Files[KindLookup] != 1 || st.Files[KindInvocationLog] != 1 || st.Files[KindUnknown] != 1 {
+	if st.Files[KindTrailLog] != 4 || st.Files[KindLookup] != 1 || st.Files[KindInvocationLog] != 1 || st.Files[KindUnknown] != 1 {
 		t.Errorf("kinds told from content: %v", st.Files)
 	}
 	// Invalid UTF-8 is U+FFFD in raw, which Parquet strings must be, and
@@ -204,6 +204,15 @@ func TestIngestHandWrittenFiles(t *testing.T) {
 	for _, ev := range byID["a1b2c3d4-0109-4000-8000-000000000109"] {
 		if ev.RequestParameters == nil || len(*ev.RequestParameters) < 300000 {
 			t.Errorf("large requestParameters not kept whole")
+		}
+	}
+	versions := map[string]bool{}
+	for _, evs := range byID {
+		versions[evs[0].EventVersion] = true
+	}
+	for _, v := range []string{"1.0", "1.01", "1.02", "1.03", "1.04", "1.05", "1.06", "1.07", "1.08", "1.09", "1.10", "1.11"} {
+		if !versions[v] {
+			t.Errorf("no record of version %s parsed", v)
 		}
 	}
 	var causes []string
