@@ -32,11 +32,12 @@ const (
 // Via is the cloudtrail_events via of rows read from log files.
 const Via = "trail-file"
 
-// MaxBuffered bounds the record bytes of one file held while its blob is
-// stored. Rows need the blob's digest, which is known only once the whole
-// file has streamed; a file whose records exceed this is read a second
-// time and its rows streamed, the second read checked against the first.
-var MaxBuffered int64 = 64 << 20
+// DefaultMaxBuffered bounds the record bytes of one file held while its
+// blob is stored. Rows need the blob's digest, which is known only once
+// the whole file has streamed; a file whose records exceed this is read a
+// second time and its rows streamed, the second read checked against the
+// first.
+const DefaultMaxBuffered = 64 << 20
 
 // File is one log file to read.
 type File struct {
@@ -52,6 +53,8 @@ type File struct {
 	// file's.
 	Partition func(row *schemas.CloudTrailEvent) collect.Target
 	Now       func() time.Time
+	// MaxBuffered overrides DefaultMaxBuffered.
+	MaxBuffered int64
 }
 
 // Read is what reading a file found.
@@ -79,6 +82,10 @@ func ReadFile(ctx context.Context, sink collect.Sink, f File) (*Read, error) {
 	if err != nil {
 		return nil, err
 	}
+	limit := f.MaxBuffered
+	if limit <= 0 {
+		limit = DefaultMaxBuffered
+	}
 	res := &Read{}
 	src := &hashingReader{r: rc, h: sha256.New()}
 	pr, pw := io.Pipe()
@@ -97,7 +104,7 @@ func ReadFile(ctx context.Context, sink collect.Sink, f File) (*Read, error) {
 				return nil
 			}
 			held += int64(len(row.Raw)) * 2
-			if held > MaxBuffered {
+			if held > limit {
 				p.overflow, p.rows = true, nil
 				return nil
 			}

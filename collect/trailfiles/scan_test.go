@@ -127,12 +127,16 @@ func gz(b []byte) []byte {
 }
 
 func readFile(t *testing.T, body []byte) (*Read, *putSink, int) {
+	return readFileHolding(t, body, 0)
+}
+
+func readFileHolding(t *testing.T, body []byte, held int64) (*Read, *putSink, int) {
 	t.Helper()
 	sink := &putSink{}
 	opens := 0
 	res, err := ReadFile(context.Background(), sink, File{
 		Unit: collect.Unit{Source: Name, ID: "u"}, ObjectID: "f", Row: &schemas.Object{Key: "f"},
-		Now: func() time.Time { return time.Unix(0, 0) },
+		Now: func() time.Time { return time.Unix(0, 0) }, MaxBuffered: held,
 		Open: func(context.Context) (io.ReadCloser, error) {
 			opens++
 			return io.NopCloser(bytes.NewReader(body)), nil
@@ -164,13 +168,10 @@ func TestReadFile(t *testing.T) {
 	}
 
 	// Records too large to hold: read again, same rows.
-	defer func(n int64) { MaxBuffered = n }(MaxBuffered)
-	MaxBuffered = 10_000
-	res2, sink2, opens := readFile(t, body)
+	res2, sink2, opens := readFileHolding(t, body, 10_000)
 	if opens != 2 || res2.Records != 50 || res2.BlobSHA256 != res.BlobSHA256 || len(sink2.rows) != 50 || sink2.rows[49].Raw != recs[49] {
 		t.Fatalf("second read: %+v, %d opens, %d rows", res2, opens, len(sink2.rows))
 	}
-	MaxBuffered = 64 << 20
 
 	// Cut short: the whole blob as delivered, rows up to the cut.
 	cut := body[:len(body)*2/3]
