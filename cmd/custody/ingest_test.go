@@ -34,15 +34,7 @@ import (
 // with `custody ingest`. The bundle verifies, holds exactly the records of
 // the files, and reports the rewritten file and the broken chain.
 func TestIngestTrailBucketCopy(t *testing.T) {
-	srv, err := lab.New(lab.Options{Scenario: lab.Builtin(lab.BuiltinOptions{})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	url, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv, url := startBuiltinLab(t)
 	ctx := context.Background()
 	r := srv.Responder()
 	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(r.Region), config.WithBaseEndpoint(url),
@@ -140,13 +132,7 @@ func TestIngestTrailBucketCopy(t *testing.T) {
 	keyFile := filepath.Join(dir, "public-keys.json")
 	os.WriteFile(keyFile, kb, 0o644)
 
-	key, err := archive.GenerateKey("ed25519")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := archive.WriteKeyPair(filepath.Join(dir, "k.key"), filepath.Join(dir, "k.pub"), key, nil); err != nil {
-		t.Fatal(err)
-	}
+	writeTestKey(t, dir)
 	out := filepath.Join(dir, "bundle")
 	var stderr bytes.Buffer
 	code := run(ctx, []string{"custody", "ingest", "--case", "copy", "--key", filepath.Join(dir, "k.key"), "--out", out,
@@ -156,18 +142,7 @@ func TestIngestTrailBucketCopy(t *testing.T) {
 	}
 	t.Log(strings.TrimSpace(stderr.String()))
 
-	v, err := archive.LoadVerifier(filepath.Join(dir, "k.pub"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := verify.Verify(ctx, out, verify.Options{Verifier: v})
-	if err != nil || !rep.OK {
-		t.Fatalf("verify: %v %v", err, rep.Problems)
-	}
-	rd, err := archive.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rd := openVerified(t, out, filepath.Join(dir, "k.pub"))
 	defer rd.Close()
 	if g := rd.Manifest().Gaps; len(g) != 0 {
 		t.Errorf("gaps: %+v", g)
@@ -260,28 +235,14 @@ func TestCollectTrailFilesBundle(t *testing.T) {
 	if testing.Short() {
 		t.Skip("reads every trail file of the built-in estate")
 	}
-	srv, err := lab.New(lab.Options{Scenario: lab.Builtin(lab.BuiltinOptions{})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	url, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv, url := startBuiltinLab(t)
 	dir := t.TempDir()
-	key, err := archive.GenerateKey("ed25519")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := archive.WriteKeyPair(filepath.Join(dir, "k.key"), filepath.Join(dir, "k.pub"), key, nil); err != nil {
-		t.Fatal(err)
-	}
+	writeTestKey(t, dir)
 	r := srv.Responder()
 	since, until := srv.Scenario().Window()
 	out := filepath.Join(dir, "bundle")
 	ctx := context.Background()
-	_, err = runCollect(ctx, testEnv(), &collectOptions{
+	_, err := runCollect(ctx, testEnv(), &collectOptions{
 		EndpointURL: url, Region: r.Region, AccessKeyID: r.AccessKeyID, SecretKey: r.SecretAccessKey,
 		Org: true, RoleName: collect.DefaultRoleName, Regions: []string{"all"},
 		Since: since, Until: until, Sources: []string{trailfiles.Name}, Case: "files", Out: out,
@@ -290,18 +251,7 @@ func TestCollectTrailFilesBundle(t *testing.T) {
 	if err != nil {
 		t.Fatalf("collect: %v", err)
 	}
-	v, err := archive.LoadVerifier(filepath.Join(dir, "k.pub"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := verify.Verify(ctx, out, verify.Options{Verifier: v})
-	if err != nil || !rep.OK {
-		t.Fatalf("verify: %v %v", err, rep.Problems)
-	}
-	rd, err := archive.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rd := openVerified(t, out, filepath.Join(dir, "k.pub"))
 	defer rd.Close()
 	if g := rd.Manifest().Gaps; len(g) != 0 {
 		t.Fatalf("%d gaps; first %+v", len(g), g[0])
@@ -350,4 +300,48 @@ func TestCollectTrailFilesBundle(t *testing.T) {
 		t.Errorf("%d distinct events", len(ids))
 	}
 	t.Logf("%d distinct events, files %v, validated %v", len(ids), files, valid)
+}
+
+func startBuiltinLab(t *testing.T) (*lab.Server, string) {
+	t.Helper()
+	srv, err := lab.New(lab.Options{Scenario: lab.Builtin(lab.BuiltinOptions{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv, url
+}
+
+// writeTestKey writes an unencrypted Ed25519 pair, k.key and k.pub, in dir.
+func writeTestKey(t *testing.T, dir string) {
+	t.Helper()
+	key, err := archive.GenerateKey("ed25519")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := archive.WriteKeyPair(filepath.Join(dir, "k.key"), filepath.Join(dir, "k.pub"), key, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// openVerified verifies a bundle and opens it.
+func openVerified(t *testing.T, bundle, pub string) *archive.Reader {
+	t.Helper()
+	v, err := archive.LoadVerifier(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := verify.Verify(context.Background(), bundle, verify.Options{Verifier: v})
+	if err != nil || !rep.OK {
+		t.Fatalf("verify: %v %v", err, rep.Problems)
+	}
+	rd, err := archive.Open(bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rd
 }
