@@ -1,7 +1,27 @@
 // Package trailfiles reads CloudTrail log files, as trails deliver them to
 // S3 or as a responder exported them, into the cloudtrail_events table:
 // each file kept byte-exact as a blob, each of its records a row pointing
-// to it, and each file validated against CloudTrail's digest files.
+// to it (via "trail-file", blob_sha256, record_index), and each file
+// validated against CloudTrail's digest files.
+//
+// What is kept when a file is not whole or not clean:
+//   - A file cut short (a truncated gzip stream or JSON) is stored as
+//     delivered; the records before the cut are rows as usual, the record
+//     at the cut is a row with parsed = false holding the bytes up to the
+//     cut, and the file is a gap with cause "truncated" giving its sha256
+//     and how many records were kept.
+//   - A record that is not valid JSON, or not an object, is a row with
+//     parsed = false and its bytes in raw; it is counted in the file's
+//     validation row.
+//   - Bytes that are not UTF-8 inside a record become U+FFFD in raw (a
+//     Parquet string must be UTF-8); the file's blob keeps them exactly.
+//   - A file that is not a log file at all is stored and is a gap with
+//     cause "unparsable".
+//
+// Every row is partitioned by the account and region of the file's prefix
+// (AWSLogs/[<org id>/]<account>/CloudTrail/<region>/); files are chosen by
+// the delivery time in their names, from the window's start to an hour
+// past its end, and every record of a chosen file is a row.
 package trailfiles
 
 import (
