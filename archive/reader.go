@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -86,7 +87,27 @@ func (r *Reader) Scan(ctx context.Context, table string, fn func(p Partition, re
 		if f.Table != table || f.Partition == nil {
 			continue
 		}
-		if err := r.scanFile(ctx, f, fn); err != nil {
+		if err := r.scanFile(ctx, f, nil, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ScanColumns is Scan reading only the named columns: the record batches
+// hold those of them the file has, in the file's column order, and no
+// other column is read or decompressed. cols nil reads every column. A
+// file that has none of the columns is read by its first column alone, so
+// the batches still carry every row.
+func (r *Reader) ScanColumns(ctx context.Context, table string, cols []string, fn func(p Partition, rec arrow.RecordBatch) error) error {
+	if cols == nil {
+		return r.Scan(ctx, table, fn)
+	}
+	for _, f := range r.m.Files {
+		if f.Table != table || f.Partition == nil {
+			continue
+		}
+		if err := r.scanFile(ctx, f, cols, fn); err != nil {
 			return err
 		}
 	}
@@ -95,12 +116,40 @@ func (r *Reader) Scan(ctx context.Context, table string, fn func(p Partition, re
 
 // ScanRows is Scan decoded into row structs (see schemas.DecodeRows).
 func (r *Reader) ScanRows(ctx context.Context, table string, fn func(p Partition, m schemas.Meta, row schemas.Row) error) error {
-	return r.Scan(ctx, table, func(p Partition, rec arrow.RecordBatch) error {
+	return r.ScanRowsColumns(ctx, table, nil, fn)
+}
+
+// ScanRowsColumns is ScanRows reading and decoding only the named
+// columns: every other field of the rows is left zero. cols nil decodes
+// every column, as ScanRows does.
+func (r *Reader) ScanRowsColumns(ctx context.Context, table string, cols []string, fn func(p Partition, m schemas.Meta, row schemas.Row) error) error {
+	return r.ScanColumns(ctx, table, cols, func(p Partition, rec arrow.RecordBatch) error {
 		return schemas.DecodeRows(table, rec, func(m schemas.Meta, row schemas.Row) error { return fn(p, m, row) })
 	})
 }
 
-func (r *Reader) scanFile(ctx context.Context, f File, fn func(Partition, arrow.RecordBatch) error) (err error) {
+// projection returns the indices of the named top-level columns in a
+// Parquet file, in file order; columns the file lacks are skipped. cols
+// nil is every column (nil indices).
+func projection(pf *file.Reader, cols []string) []int {
+	if cols == nil {
+		return nil
+	}
+	sc := pf.MetaData().Schema
+	idx := make([]int, 0, len(cols))
+	for _, c := range cols {
+		if i := sc.ColumnIndexByName(c); i >= 0 && !slices.Contains(idx, i) {
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) == 0 && sc.NumColumns() > 0 {
+		idx = append(idx, 0)
+	}
+	slices.Sort(idx)
+	return idx
+}
+
+func (r *Reader) scanFile(ctx context.Context, f File, cols []string, fn func(Partition, arrow.RecordBatch) error) (err error) {
 	inFn := false
 	defer func() {
 		if p := recover(); p != nil {
@@ -124,7 +173,7 @@ func (r *Reader) scanFile(ctx context.Context, f File, fn func(Partition, arrow.
 	if err != nil {
 		return fmt.Errorf("archive: %s: %w", f.Path, err)
 	}
-	rr, err := fr.GetRecordReader(ctx, nil, nil)
+	rr, err := fr.GetRecordReader(ctx, projection(pf, cols), nil)
 	if err != nil {
 		return fmt.Errorf("archive: %s: %w", f.Path, err)
 	}
