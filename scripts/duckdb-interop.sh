@@ -22,3 +22,15 @@ if [ -z "$bundle" ]; then
 	fi
 fi
 node interop/duckdb/check.mjs "$bundle"
+
+# The check must be able to fail: with one table file gone from the bundle
+# it sealed, DuckDB reads fewer rows than the manifest lists.
+if [ -n "${work:-}" ]; then
+	victim=$(cd "$bundle" && find tables -name '*.parquet' | sort | sed -n 1p)
+	rm "$bundle/$victim"
+	if node interop/duckdb/check.mjs "$bundle" >"$work/damaged.log" 2>&1; then
+		echo "duckdb-interop: a bundle without $victim passed the check" >&2
+		exit 1
+	fi
+	echo "ok: without $victim, DuckDB disagrees with manifest.json: $(grep -m1 MISMATCH "$work/damaged.log")"
+fi
