@@ -84,7 +84,7 @@ func Read(ctx context.Context, rd *archive.Reader, o Options) (*Report, error) {
 	e := NewEngine(Window{Since: m.Window.Since, Until: m.Window.Until}, o.Rules)
 	e.SetBlobs(rd)
 	for _, t := range scanOrder {
-		err := rd.ScanRows(ctx, t, func(p archive.Partition, meta schemas.Meta, row schemas.Row) error {
+		err := rd.ScanRowsColumns(ctx, t, e.Columns(t), func(p archive.Partition, meta schemas.Meta, row schemas.Row) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -103,6 +103,39 @@ func Read(ctx context.Context, rd *archive.Reader, o Options) (*Report, error) {
 	rep.Generated = now().UTC()
 	rep.ManifestSHA256 = rd.ManifestSHA256()
 	return rep, nil
+}
+
+// baseColumns are the columns the engine reads of a table for every rule:
+// to point at a row, to name who acted and to draw the timeline. A table
+// not listed is read whole.
+var baseColumns = map[string][]string{
+	schemas.TableCloudTrailEvents: {"event_id", "event_time", "element", "read_only",
+		"user_identity_type", "user_identity_arn", "session_issuer_arn", "actor_user_uid", "source_ip_address"},
+	schemas.TableInvocations: {"time", "request_id", "identity_arn"},
+}
+
+// Columns returns the columns of a table the engine and its rules read:
+// nil when every column is needed.
+func (e *Engine) Columns(table string) []string {
+	cols, ok := baseColumns[table]
+	if !ok {
+		return nil
+	}
+	cols = slices.Clone(cols)
+	for _, r := range e.rules {
+		if !slices.Contains(r.Tables, table) {
+			continue
+		}
+		if r.Columns == nil {
+			return nil
+		}
+		for _, c := range r.Columns {
+			if !slices.Contains(cols, c) {
+				cols = append(cols, c)
+			}
+		}
+	}
+	return cols
 }
 
 // guardLatest is a guardrail's newest version and its sensitive filters.

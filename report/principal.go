@@ -2,6 +2,7 @@ package report
 
 import (
 	"encoding/json"
+	"net"
 	"strings"
 
 	"github.com/custodyhq/custody/schemas"
@@ -53,8 +54,17 @@ func invocationIdentity(arn string) string {
 	return "arn:" + parts[1] + ":iam::" + parts[4] + ":role/" + role
 }
 
-// invokedBy reads userIdentity.invokedBy from the raw record.
+// invokedBy reads userIdentity.invokedBy from the raw record. When the
+// raw record was not read (no rule reads the raw column), it is the
+// service name CloudTrail records as the source address of a call a
+// service made on the account's behalf, which names the same service.
 func invokedBy(ev *schemas.CloudTrailEvent) string {
+	if ev.Raw == "" {
+		if s := ev.SourceIPAddress; strings.HasSuffix(s, ".amazonaws.com") && net.ParseIP(s) == nil {
+			return s
+		}
+		return ""
+	}
 	var r struct {
 		UserIdentity struct {
 			InvokedBy string `json:"invokedBy"`

@@ -22,6 +22,11 @@ type Rule struct {
 	Rationale  string
 	References []string
 	Tables     []string // the tables the detector reads
+	// Columns names the columns of those tables the detector reads
+	// beyond those the engine reads for every rule (see baseColumns); nil
+	// means every column. Only the union over the rules is read from the
+	// bundle, so a wide column no rule names is never decoded.
+	Columns []string
 	// Query is what the detector computes, as the DuckDB SQL a responder
 	// can run over the bundle to reproduce it (tables are the hive
 	// directories under tables/).

@@ -32,6 +32,7 @@ func infrastructureRules() []Rule {
 			Rationale:  "Agents act through their action groups' Lambda functions: new code, a new role or a new resource policy changes what the agent does.",
 			References: []string{"https://docs.aws.amazon.com/lambda/latest/dg/logging-using-cloudtrail.html"},
 			Tables:     []string{schemas.TableCloudTrailEvents},
+			Columns:    []string{"event_source", "event_name", "error_code"},
 			Query:      ctSQL("event_source = 'lambda.amazonaws.com' AND regexp_matches(event_name, '^(" + strings.Join(lambdaChanges, "|") + ")')"),
 			New: eventRule(successful(func(_ *Context, ev *schemas.CloudTrailEvent) (Severity, bool) {
 				if ev.EventSource != "lambda.amazonaws.com" {

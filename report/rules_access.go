@@ -32,7 +32,8 @@ func accessRules() []Rule {
 				"then invokes one to check the key works. Applications use role sessions, not long-term keys, so the sequence from an AKIA key is rarely benign.",
 			References: []string{"https://sysdig.com/blog/llmjacking-stolen-cloud-credentials-used-in-new-ai-attack/",
 				"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html"},
-			Tables: []string{schemas.TableCloudTrailEvents},
+			Tables:  []string{schemas.TableCloudTrailEvents},
+			Columns: []string{"event_source", "event_name", "error_code", "access_key_id"},
 			Query: "WITH e AS (" + ctSQL("access_key_id LIKE 'AKIA%' AND event_source = 'bedrock.amazonaws.com'") + ") " +
 				"SELECT a.access_key_id, a.event_time AS enumerated, b.event_time AS invoked FROM e a JOIN e b USING (access_key_id) " +
 				"WHERE (a.event_name LIKE 'List%' OR a.event_name LIKE 'Get%') AND b.event_name IN ('InvokeModel', 'InvokeModelWithResponseStream', 'Converse', 'ConverseStream') " +
@@ -46,6 +47,7 @@ func accessRules() []Rule {
 				"is the commonest trace of a leaked credential in someone else's hands.",
 			References: []string{"https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html"},
 			Tables:     []string{schemas.TableCloudTrailEvents},
+			Columns:    []string{"user_agent", "aws_region", "access_key_id"},
 			Query: "SELECT identity, source_ip_address, min(event_time) first_seen FROM (" +
 				"SELECT coalesce(nullif(session_issuer_arn, ''), user_identity_arn) identity, source_ip_address, event_time " +
 				"FROM read_parquet('tables/cloudtrail_events/*/*/*.parquet', hive_partitioning = true)) GROUP BY ALL " +
@@ -58,6 +60,7 @@ func accessRules() []Rule {
 			Rationale:  "Ten or more refused calls by one identity within ten minutes is permission probing: someone learning what a credential may do.",
 			References: []string{"https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html"},
 			Tables:     []string{schemas.TableCloudTrailEvents},
+			Columns:    []string{"error_code"},
 			Query: ctSQL("error_code LIKE '%AccessDenied%' OR error_code LIKE '%UnauthorizedOperation%'") +
 				" -- grouped by identity and 10-minute bucket, kept when count >= 10",
 			New: func() Detector { return &deniedBurst{ids: map[string]map[int64]*group{}} },
@@ -69,6 +72,7 @@ func accessRules() []Rule {
 				"authenticated by the identity provider and are not flagged.",
 			References: []string{"https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-aws-console-sign-in-events.html"},
 			Tables:     []string{schemas.TableCloudTrailEvents},
+			Columns:    []string{"event_name", "additional_event_data"},
 			Query:      ctSQL("event_name = 'ConsoleLogin' AND user_identity_type IN ('IAMUser', 'Root') AND json_extract_string(additional_event_data, '$.MFAUsed') = 'No'"),
 			New: eventRule(func(_ *Context, ev *schemas.CloudTrailEvent) (Severity, bool) {
 				if ev.EventName != "ConsoleLogin" || jsonField(ev.AdditionalData, "MFAUsed") != "No" {
@@ -89,6 +93,7 @@ func accessRules() []Rule {
 			Rationale:  "Creating an access key or a login profile for a user is how an intruder stays in after the first credential is revoked.",
 			References: []string{"https://attack.mitre.org/techniques/T1098/001/"},
 			Tables:     []string{schemas.TableCloudTrailEvents},
+			Columns:    []string{"event_source", "event_name", "error_code"},
 			Query:      ctSQL("event_source = 'iam.amazonaws.com' AND event_name IN (" + namesSQL("CreateAccessKey", "CreateLoginProfile", "UpdateLoginProfile") + ")"),
 			New: eventRule(func(c *Context, ev *schemas.CloudTrailEvent) (Severity, bool) {
 				sev, ok := named(High, "iam.amazonaws.com", "CreateAccessKey", "CreateLoginProfile", "UpdateLoginProfile")(c, ev)

@@ -44,6 +44,7 @@ func agencyRules() []Rule {
 				fmt.Sprintf("%d or more outbound messages from one role is high severity.", sendBurst),
 			References: []string{"https://docs.aws.amazon.com/ses/latest/dg/logging-using-cloudtrail.html"},
 			Tables:     []string{schemas.TableResources, schemas.TableCloudTrailEvents},
+			Columns:    []string{"event_source", "event_name", "error_code", "request_parameters"},
 			Query: ctSQL("user_identity_type = 'AssumedRole' AND ((event_source = 'ses.amazonaws.com' AND event_name LIKE 'Send%') OR " +
 				"(event_source = 'sns.amazonaws.com' AND event_name LIKE 'Publish%') OR (NOT read_only AND session_issuer_arn IN " +
 				"(SELECT arn FROM read_parquet('tables/resources/*/*/*.parquet') WHERE kind = 'aws.iam.role')))"),

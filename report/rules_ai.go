@@ -21,6 +21,7 @@ func aiRules() []Rule {
 			Rationale:  "Deleting a guardrail removes every content, topic and sensitive-information control from the applications that used it.",
 			References: []string{"https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails.html"},
 			Tables:     []string{schemas.TableCloudTrailEvents},
+			Columns:    []string{"event_source", "event_name", "error_code"},
 			Query:      ctSQL("event_source = 'bedrock.amazonaws.com' AND event_name = 'DeleteGuardrail'"),
 			New:        eventRule(successful(named(High, bedrockSrc, "DeleteGuardrail")), calls("deleted guardrails")),
 		},
@@ -30,6 +31,7 @@ func aiRules() []Rule {
 				"The guardrail-weakened rule compares the versions themselves.",
 			References: []string{"https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails-versions.html"},
 			Tables:     []string{schemas.TableCloudTrailEvents},
+			Columns:    []string{"event_source", "event_name", "error_code"},
 			Query:      ctSQL("event_source = 'bedrock.amazonaws.com' AND event_name IN ('UpdateGuardrail', 'CreateGuardrailVersion')"),
 			New:        eventRule(successful(named(Medium, bedrockSrc, "UpdateGuardrail", "CreateGuardrailVersion")), calls("updated guardrails or published guardrail versions")),
 		},
@@ -39,6 +41,7 @@ func aiRules() []Rule {
 				"sensitive-information entities lets through what the previous version blocked.",
 			References: []string{"https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails-components.html"},
 			Tables:     []string{schemas.TableResources, schemas.TableCloudTrailEvents},
+			Columns:    []string{"event_source", "event_name", "error_code", "request_parameters"},
 			Query: tableSQL(schemas.TableResources, "account, region, id, version, created_at, normalized",
 				"kind = 'aws.bedrock.guardrail' ORDER BY id, version") + " -- consecutive versions compared filter by filter",
 			New: func() Detector { return &weakened{guards: map[string]*guardHistory{}} },
@@ -49,6 +52,7 @@ func aiRules() []Rule {
 				"only CloudTrail's metadata behind.",
 			References: []string{"https://docs.aws.amazon.com/bedrock/latest/userguide/model-invocation-logging.html"},
 			Tables:     []string{schemas.TableCloudTrailEvents},
+			Columns:    []string{"event_source", "event_name", "error_code"},
 			Query:      ctSQL("event_source = 'bedrock.amazonaws.com' AND event_name IN ('PutModelInvocationLoggingConfiguration', 'DeleteModelInvocationLoggingConfiguration')"),
 			New: eventRule(successful(func(c *Context, ev *schemas.CloudTrailEvent) (Severity, bool) {
 				if s, ok := named(High, bedrockSrc, "DeleteModelInvocationLoggingConfiguration")(c, ev); ok {
@@ -63,8 +67,9 @@ func aiRules() []Rule {
 				"From a long-term access key it is high severity; from a role, medium.",
 			References: []string{"https://docs.aws.amazon.com/bedrock/latest/userguide/model-access.html",
 				"https://permiso.io/blog/exploiting-hosted-models"},
-			Tables: []string{schemas.TableCloudTrailEvents},
-			Query:  ctSQL("event_source = 'bedrock.amazonaws.com' AND event_name IN ('PutUseCaseForModelAccess', 'CreateFoundationModelAgreement')"),
+			Tables:  []string{schemas.TableCloudTrailEvents},
+			Columns: []string{"event_source", "event_name", "error_code", "access_key_id"},
+			Query:   ctSQL("event_source = 'bedrock.amazonaws.com' AND event_name IN ('PutUseCaseForModelAccess', 'CreateFoundationModelAgreement')"),
 			New: eventRule(successful(func(c *Context, ev *schemas.CloudTrailEvent) (Severity, bool) {
 				_, ok := named(Medium, bedrockSrc, "PutUseCaseForModelAccess", "CreateFoundationModelAgreement")(c, ev)
 				if !ok {
@@ -81,6 +86,7 @@ func aiRules() []Rule {
 			Rationale:  "A fine-tuned or imported model can carry a backdoor; provisioned throughput commits spend by the month.",
 			References: []string{"https://docs.aws.amazon.com/bedrock/latest/userguide/custom-models.html"},
 			Tables:     []string{schemas.TableCloudTrailEvents},
+			Columns:    []string{"event_source", "event_name", "error_code"},
 			Query: ctSQL("event_source = 'bedrock.amazonaws.com' AND event_name IN (" + namesSQL("CreateCustomModel", "CreateModelCustomizationJob",
 				"CreateModelImportJob", "CreateModelCopyJob", "CreateProvisionedModelThroughput", "UpdateProvisionedModelThroughput") + ")"),
 			New: eventRule(successful(named(Medium, bedrockSrc, "CreateCustomModel", "CreateModelCustomizationJob", "CreateModelImportJob",
@@ -91,6 +97,7 @@ func aiRules() []Rule {
 			Rationale:  "Stopping a trail, deleting it or changing its event selectors blinds the record every other element relies on.",
 			References: []string{"https://attack.mitre.org/techniques/T1562/008/"},
 			Tables:     []string{schemas.TableCloudTrailEvents},
+			Columns:    []string{"event_source", "event_name", "error_code"},
 			Query: ctSQL("event_source = 'cloudtrail.amazonaws.com' AND event_name IN (" + namesSQL("StopLogging", "DeleteTrail", "PutEventSelectors",
 				"UpdateTrail", "PutInsightSelectors", "DeleteEventDataStore", "StopEventDataStoreIngestion") + ")"),
 			New: eventRule(successful(named(High, "cloudtrail.amazonaws.com", "StopLogging", "DeleteTrail", "PutEventSelectors", "UpdateTrail",

@@ -40,6 +40,7 @@ func dataStoreRules() []Rule {
 			Rationale:  "A data source pointed at another bucket, or a knowledge base deleted, changes what the AI retrieves and answers from.",
 			References: []string{"https://docs.aws.amazon.com/bedrock/latest/userguide/knowledge-base.html"},
 			Tables:     []string{schemas.TableCloudTrailEvents},
+			Columns:    []string{"event_source", "event_name", "error_code"},
 			Query:      ctSQL("event_source = 'bedrock.amazonaws.com' AND event_name IN (" + namesSQL(sortedKeys(kbChangeSev)...) + ")"),
 			New:        eventRule(successful(bySeverity(kbChangeSev)), calls("created, changed or deleted knowledge bases or data sources")),
 		},
@@ -49,6 +50,7 @@ func dataStoreRules() []Rule {
 			Rationale:  "A new agent or action group gives the AI new tools; a knowledge base associated with an agent gives it new data.",
 			References: []string{"https://docs.aws.amazon.com/bedrock/latest/userguide/agents-action-create.html"},
 			Tables:     []string{schemas.TableCloudTrailEvents},
+			Columns:    []string{"event_source", "event_name", "error_code"},
 			Query:      ctSQL("event_source = 'bedrock.amazonaws.com' AND event_name IN (" + namesSQL(sortedKeys(agentChangeSev)...) + ")"),
 			New:        eventRule(successful(bySeverity(agentChangeSev)), calls("created or changed agents, action groups or their knowledge bases")),
 		},
@@ -59,6 +61,7 @@ func dataStoreRules() []Rule {
 				"window are listed; S3 data events from a long-term key, or from an identity that had not written to the bucket in its first day, are unusual.",
 			References: []string{"https://owasp.org/www-project-top-10-for-large-language-model-applications/", "https://atlas.mitre.org/techniques/AML.T0070"},
 			Tables:     []string{schemas.TableObjects, schemas.TableCloudTrailEvents},
+			Columns:    []string{"event_source", "event_name", "error_code", "request_parameters", "access_key_id"},
 			Query: tableSQL(schemas.TableObjects, "account, region, bucket, key, version_id, last_modified, sha256",
 				"last_modified BETWEEN $since AND $until") + "; " +
 				ctSQL("event_source = 's3.amazonaws.com' AND event_name IN ('PutObject', 'CopyObject', 'CompleteMultipartUpload', 'DeleteObject', 'DeleteObjects') "+
@@ -72,6 +75,7 @@ func dataStoreRules() []Rule {
 				"Ingestion with no write in evidence is listed at low severity, or medium from a long-term key.",
 			References: []string{"https://docs.aws.amazon.com/bedrock/latest/userguide/kb-data-source-sync-ingest.html"},
 			Tables:     []string{schemas.TableObjects, schemas.TableCloudTrailEvents},
+			Columns:    []string{"event_source", "event_name", "error_code", "request_parameters", "access_key_id"},
 			Query:      ctSQL("event_name = 'StartIngestionJob'") + " -- joined with objects.last_modified and S3 write events in the 2 h before",
 			New:        func() Detector { return &ingestAfterWrite{} },
 		},

@@ -36,6 +36,7 @@ func invocationRules() []Rule {
 				"model availability, is unusual.",
 			References: []string{"https://sysdig.com/blog/growing-dangers-of-llmjacking/", "https://permiso.io/blog/exploiting-hosted-models"},
 			Tables:     []string{schemas.TableCloudTrailEvents},
+			Columns:    []string{"event_source", "event_name", "access_key_id", "request_parameters"},
 			Query: "SELECT account, identity, count(*) n, n / sum(n) OVER (PARTITION BY account) share FROM (SELECT account, " +
 				"coalesce(nullif(session_issuer_arn, ''), user_identity_arn) identity FROM read_parquet('tables/cloudtrail_events/*/*/*.parquet', hive_partitioning = true) " +
 				"WHERE event_name IN ('InvokeModel', 'InvokeModelWithResponseStream', 'Converse', 'ConverseStream', 'GetFoundationModelAvailability')) GROUP BY ALL ORDER BY share DESC",
@@ -48,6 +49,7 @@ func invocationRules() []Rule {
 				"calling several regions is routine with cross-region inference profiles.",
 			References: []string{"https://docs.aws.amazon.com/bedrock/latest/userguide/quotas.html"},
 			Tables:     []string{schemas.TableCloudTrailEvents},
+			Columns:    []string{"event_source", "event_name", "error_code", "access_key_id"},
 			Query: ctSQL("access_key_id LIKE 'AKIA%' AND event_name IN ('InvokeModel', 'InvokeModelWithResponseStream', 'Converse', 'ConverseStream')") +
 				" -- grouped by access key and hour, kept when count(DISTINCT region) >= 3",
 			New: func() Detector { return &manyRegions{ids: map[string]map[int64]map[string]ref{}} },
@@ -59,6 +61,7 @@ func invocationRules() []Rule {
 				tokenSpikeX, tokenHourMin, tokenHourAlarm),
 			References: []string{"https://docs.aws.amazon.com/bedrock/latest/userguide/model-invocation-logging.html"},
 			Tables:     []string{schemas.TableInvocations},
+			Columns:    []string{"input_tokens", "output_tokens"},
 			Query:      tableSQL(schemas.TableInvocations, "identity_arn, date_trunc('hour', time) hour, sum(input_tokens + output_tokens) tokens", "true GROUP BY ALL ORDER BY hour"),
 			New:        func() Detector { return &tokenSpike{ids: map[string]map[int64]*tokenHour{}} },
 		},
@@ -69,6 +72,7 @@ func invocationRules() []Rule {
 				"prompt are attempts to turn the model against its own instructions.",
 			References: []string{"https://genai.owasp.org/llmrisk/llm01-prompt-injection/", "https://atlas.mitre.org/techniques/AML.T0051"},
 			Tables:     []string{schemas.TableInvocations},
+			Columns:    []string{"prompt_text"},
 			Query:      tableSQL(schemas.TableInvocations, "account, region, time, request_id, identity_arn, prompt_text", "regexp_matches(prompt_text, '(?i)ignore (all )?(previous|prior|above) instructions|system prompt|<function_calls>|[A-Za-z0-9+/]{120,}')"),
 			New:        func() Detector { return &textMarkers{prompt: true, markers: injectionMarkers, sev: Medium} },
 		},
@@ -79,6 +83,7 @@ func invocationRules() []Rule {
 				"or its knowledge base, and gave them out.",
 			References: []string{"https://genai.owasp.org/llmrisk/llm022025-sensitive-information-disclosure/"},
 			Tables:     []string{schemas.TableInvocations},
+			Columns:    []string{"response_text"},
 			Query:      tableSQL(schemas.TableInvocations, "account, region, time, request_id, identity_arn, response_text", "regexp_matches(response_text, '(AKIA|ASIA)[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----|\\b[0-9]{3}-[0-9]{2}-[0-9]{4}\\b')"),
 			New:        func() Detector { return &textMarkers{markers: leakMarkers, sev: High} },
 		},
