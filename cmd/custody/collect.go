@@ -15,6 +15,7 @@ import (
 
 	"github.com/custodyhq/custody/archive"
 	"github.com/custodyhq/custody/collect"
+	"github.com/custodyhq/custody/collect/kbobjects"
 	"github.com/custodyhq/custody/schemas"
 )
 
@@ -34,6 +35,7 @@ type collectOptions struct {
 	DefaultRate                  float64
 	Quiet                        bool
 	Resume                       string // an interrupted run's bundle to continue
+	Objects                      objectBounds
 	Kind                         string // the run kind in the manifest; "" = evidence
 	Argv                         []string
 }
@@ -41,6 +43,14 @@ type collectOptions struct {
 func (o *collectOptions) Validate() error {
 	if o.Out == "" {
 		return usagef("--out is required")
+	}
+	mode, err := kbobjects.ParseMode(string(o.Objects.Mode))
+	if err != nil {
+		return usagef("--objects: %v", err)
+	}
+	o.Objects.Mode = mode
+	if o.Objects.MaxBytes < 0 {
+		return usagef("--max-object-bytes must not be negative")
 	}
 	if o.Key == "" {
 		return usagef("--key is required (make one with custody keygen)")
@@ -95,6 +105,8 @@ func collectFlags() []cli.Flag {
 		&cli.IntFlag{Name: "parallel", Value: collect.DefaultParallel, Usage: "units of work in flight", EnvVars: []string{"CUSTODY_PARALLEL"}},
 		&cli.Float64Flag{Name: "default-rate", Value: 10, Usage: "requests/s per account, region and API where AWS publishes no quota"},
 		&cli.BoolFlag{Name: "quiet", Usage: "no progress lines"},
+		&cli.StringFlag{Name: "objects", Value: string(kbobjects.AllVersions), Usage: "S3 content to preserve: all-versions, latest or none (skipped content is still listed, with the reason)"},
+		&cli.Int64Flag{Name: "max-object-bytes", Usage: "do not preserve the content of S3 objects larger than this (0 = no limit); they are listed, with the reason"},
 		&cli.StringFlag{Name: "resume", Usage: "continue the interrupted collection sealed in this bundle: its finished units are carried over, not repeated"},
 	}
 }
@@ -147,7 +159,8 @@ func commonOptionsFrom(c *cli.Context) *collectOptions {
 		Regions: splitList(c.String("regions")), Sources: splitList(c.String("sources")),
 		Case: c.String("case"), Title: c.String("title"), Out: c.String("out"), Key: c.String("key"),
 		Parallel: c.Int("parallel"), DefaultRate: c.Float64("default-rate"), Quiet: c.Bool("quiet"),
-		Argv: redactArgs(os.Args),
+		Objects: objectBounds{Mode: kbobjects.Mode(c.String("objects")), MaxBytes: c.Int64("max-object-bytes")},
+		Argv:    redactArgs(os.Args),
 	}
 }
 
@@ -267,7 +280,7 @@ func runCollect(ctx context.Context, e *env, o *collectOptions) (*collectResult,
 			return nil, err
 		}
 	}
-	sources := buildSources(sess, o.Sources, o.Since, o.Until)
+	sources := buildSources(sess, o.Sources, o.Since, o.Until, o.Objects)
 	runOpts.Progress = progress
 	stats, runErr := collect.Run(ctx, res.Targets, sources, w, runOpts)
 	interrupted := runErr != nil && ctx.Err() != nil && errors.Is(runErr, ctx.Err())

@@ -30,7 +30,7 @@ var sourceNames = []string{trail.SourceLookup, bedrockconf.Source, bedrockagents
 var optionalSourceNames = []string{trailfiles.Name, invlogs.SourceS3}
 
 // buildSources wires the named sources to clients of the session.
-func buildSources(sess *collect.Session, names []string, since, until time.Time) []collect.Source {
+func buildSources(sess *collect.Session, names []string, since, until time.Time, objects objectBounds) []collect.Source {
 	// One discovery per target serves every source that follows the estate.
 	estate := &discover.Estate{
 		Agents:  func(t collect.Target) (discover.AgentsAPI, error) { return agentsClient(sess, t), nil },
@@ -85,8 +85,10 @@ func buildSources(sess *collect.Session, names []string, since, until time.Time)
 			// What knowledge bases, custom and imported models and action
 			// groups read from S3, found per target.
 			out = append(out, &kbobjects.Objects{
-				Client: func(t collect.Target) (kbobjects.API, error) { return kbobjects.NewClient(sess.Config(t)), nil },
-				Estate: estate,
+				Client:         func(t collect.Target) (kbobjects.API, error) { return kbobjects.NewClient(sess.Config(t)), nil },
+				Estate:         estate,
+				Objects:        objects.Mode,
+				MaxObjectBytes: objects.MaxBytes,
 			})
 		case agency.Source:
 			// Every role of each account, read once per account.
@@ -116,4 +118,11 @@ func agentsClient(sess *collect.Session, t collect.Target) *bedrockagent.Client 
 	return bedrockagent.NewFromConfig(sess.Config(t), func(o *bedrockagent.Options) {
 		o.APIOptions = append(o.APIOptions, collect.CaptureRawBody())
 	})
+}
+
+// objectBounds bound the S3 content a collection preserves. What a bound
+// skips is still a row, with the reason.
+type objectBounds struct {
+	Mode     kbobjects.Mode // all-versions, latest or none
+	MaxBytes int64          // 0 = no limit
 }
