@@ -255,7 +255,7 @@ func (e *Engine) learn(r *Record) {
 		s := e.elems[el]
 		if s == nil {
 			s = &elementStats{ids: map[string]int64{}}
-			e.elems[el] = s
+			e.elems[own(el)] = s
 		}
 		s.events++
 		if ev.ReadOnly != nil && !*ev.ReadOnly {
@@ -266,8 +266,10 @@ func (e *Engine) learn(r *Record) {
 			e.invoked[r.Partition.Account+"/"+r.Partition.Region] = true
 		}
 		id := identity(ev)
-		if _, ok := s.ids[id]; ok || len(s.ids) < maxIDs {
+		if _, ok := s.ids[id]; ok {
 			s.ids[id]++
+		} else if len(s.ids) < maxIDs {
+			s.ids[own(id)]++
 		}
 		e.tl.add(id, ev.EventTime)
 	}
@@ -299,12 +301,44 @@ func (e *Engine) Observe(r *Record) {
 }
 
 // Findings runs every detector's conclusion, fills in the rule of each
-// finding, and orders them: most severe first, then by time.
+// finding, and orders them: most severe first, then by time. A rule lists
+// at most maxFindings, its most severe and most supported.
 func (e *Engine) Findings() []Finding {
+	fs, _ := e.findings()
+	return fs
+}
+
+// findings is Findings and the limits the caps imposed on them.
+func (e *Engine) findings() ([]Finding, []string) {
 	var out []Finding
+	var limits []string
 	for i, d := range e.dets {
 		r := e.rules[i]
-		for _, f := range d.Findings(e.ctx) {
+		if l, ok := d.(limited); ok {
+			for _, s := range l.limits() {
+				limits = append(limits, r.ID+": "+s+".")
+			}
+		}
+		fs := d.Findings(e.ctx)
+		if len(fs) > maxFindings {
+			for j := range fs {
+				fs[j].Severity = cmp.Or(fs[j].Severity, r.Severity)
+			}
+			slices.SortStableFunc(fs, func(a, b Finding) int {
+				if c := cmp.Compare(b.Severity, a.Severity); c != 0 {
+					return c
+				}
+				return cmp.Compare(b.Count, a.Count)
+			})
+			var rows int64
+			for _, f := range fs[maxFindings:] {
+				rows += f.Count
+			}
+			limits = append(limits, fmt.Sprintf("%s: %d more findings (%s, %s at most) are not listed; the %d most severe and most supported are.",
+				r.ID, len(fs)-maxFindings, plural(rows, "row", "rows"), fs[maxFindings].Severity, maxFindings))
+			fs = fs[:maxFindings:maxFindings]
+		}
+		for _, f := range fs {
 			f.Rule, f.Title = r.ID, r.Title
 			if f.Element == "" {
 				f.Element = r.Element
@@ -332,7 +366,7 @@ func (e *Engine) Findings() []Finding {
 		n[out[i].Rule]++
 		out[i].ID = fmt.Sprintf("%s#%d", out[i].Rule, n[out[i].Rule])
 	}
-	return out
+	return out, limits
 }
 
 // Report assembles the report; m is the bundle's manifest (nil for rows
@@ -355,10 +389,11 @@ func (e *Engine) Report(m *archive.Manifest) *Report {
 			}
 		}
 	}
-	rep.Findings = e.Findings()
+	rep.Findings, rep.Limits = e.findings()
 	rep.Summary = summarize(rep.Findings)
 	rep.Elements = e.answers(m, rep.Findings)
 	rep.Timeline = e.tl.build(rep.Findings)
+	rep.Limits = append(rep.Limits, e.tl.limits()...)
 	for _, r := range e.rules {
 		rep.Rules = append(rep.Rules, r.Info())
 	}

@@ -36,6 +36,8 @@ func (d *eventDetector) Observe(c *Context, r *Record) {
 	g.sev = max(g.sev, sev)
 }
 
+func (d *eventDetector) limits() []string { return d.gs.limits() }
+
 func (d *eventDetector) Findings(*Context) []Finding {
 	var out []Finding
 	for _, k := range d.gs.sorted() {

@@ -83,6 +83,9 @@ type Report struct {
 	Findings       []Finding  `json:"findings"`
 	Timeline       Timeline   `json:"timeline"`
 	Rules          []RuleInfo `json:"rules"`
+	// Limits says what the report's bounds on memory left out: findings
+	// past a rule's cap, identities past a detector's, timeline lanes.
+	Limits []string `json:"limits,omitempty"`
 }
 
 // Window is the collection's time range.

@@ -85,13 +85,13 @@ func (r *Record) Pointer() Pointer {
 	p := Pointer{Table: r.Table, Partition: "account=" + r.Partition.Account + "/region=" + r.Partition.Region}
 	switch {
 	case r.Event != nil:
-		p.Column, p.Value, p.Time = "event_id", r.Event.EventID, r.Event.EventTime
+		p.Column, p.Value, p.Time = "event_id", own(r.Event.EventID), r.Event.EventTime
 	case r.Object != nil:
 		p.Column, p.Value, p.Version, p.Time = "evidence_object_id", r.Meta.ObjectID, r.Object.VersionID, r.Object.LastModified
 	case r.Resource != nil:
 		p.Column, p.Value, p.Version, p.Time = "evidence_object_id", r.Meta.ObjectID, r.Resource.Version, r.Resource.UpdatedAt
 	case r.Invocation != nil:
-		p.Column, p.Value, p.Time = "request_id", r.Invocation.RequestID, r.Invocation.Time
+		p.Column, p.Value, p.Time = "request_id", own(r.Invocation.RequestID), r.Invocation.Time
 	default:
 		p.Column, p.Value = "evidence_object_id", r.Meta.ObjectID
 	}
@@ -139,6 +139,27 @@ func (c *Context) AgentRole(arn string) bool { _, ok := c.agentRoles[arn]; retur
 // MaxEvidence caps the pointers one finding carries; Count has the total.
 const MaxEvidence = 25
 
+// maxTracked caps the keys (identities, access keys, guardrails) one
+// detector keeps state for, so memory does not grow with the sessions,
+// addresses or clients in a bundle. Rows of keys past the cap are counted,
+// not itemised, and the report's limits say how many.
+const maxTracked = 2000
+
+// maxFindings caps the findings one rule lists; the report's limits count
+// the rest.
+const maxFindings = 100
+
+// limited is a detector whose caps left rows out of its findings.
+type limited interface {
+	// limits says, in sentences, what the caps left out; nil if nothing.
+	limits() []string
+}
+
+// own copies a string decoded from a bundle before it is kept past the
+// row: decoded strings share their column's buffer, which a kept string
+// would otherwise hold in memory whole.
+func own(s string) string { return strings.Clone(s) }
+
 // maxNames caps the principals, accounts and regions a finding lists.
 const maxNames = 20
 
@@ -157,7 +178,7 @@ func addName(xs []string, s string) []string {
 	if s == "" || slices.Contains(xs, s) || len(xs) >= maxNames {
 		return xs
 	}
-	return append(xs, s)
+	return append(xs, own(s))
 }
 
 // ref is what a detector keeps of a row it may cite after the scan: the
@@ -240,10 +261,13 @@ func (g *group) finding(sev Severity, summary string) Finding {
 		Principals: ps, Accounts: as, Regions: rs, Summary: summary, Count: g.count, Evidence: ev}
 }
 
-// groups is a keyed set of groups, in first-seen key order.
+// groups is a keyed set of groups, in first-seen key order, of at most
+// maxTracked keys: rows of further keys go to a group that is counted but
+// not listed.
 type groups struct {
 	keys []string
 	m    map[string]*group
+	over group
 }
 
 func (gs *groups) get(k string) *group {
@@ -252,11 +276,29 @@ func (gs *groups) get(k string) *group {
 	}
 	g, ok := gs.m[k]
 	if !ok {
+		if len(gs.keys) >= maxTracked {
+			return &gs.over
+		}
+		k = own(k)
 		g = &group{}
 		gs.m[k] = g
 		gs.keys = append(gs.keys, k)
 	}
 	return g
+}
+
+// tracked reports whether k has a group of its own.
+func (gs *groups) tracked(k string) bool { _, ok := gs.m[k]; return ok }
+
+// limits says how many rows the cap on keys left unlisted.
+func (gs *groups) limits() []string { return untracked(gs.over.count, "rows") }
+
+// untracked is the sentence for n rows of keys past maxTracked.
+func untracked(n int64, what string) []string {
+	if n == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("%d %s of identities past the first %d are counted but not listed", n, what, maxTracked)}
 }
 
 // sorted returns the keys in order.

@@ -114,7 +114,12 @@ type keyMinutes struct {
 	ips    []string
 }
 
-type enumInvoke struct{ keys map[string]*keyMinutes }
+type enumInvoke struct {
+	keys map[string]*keyMinutes
+	over int64 // calls of keys past maxTracked
+}
+
+func (d *enumInvoke) limits() []string { return untracked(d.over, "Bedrock calls") }
 
 func (d *enumInvoke) Observe(_ *Context, r *Record) {
 	ev := r.Event
@@ -127,8 +132,12 @@ func (d *enumInvoke) Observe(_ *Context, r *Record) {
 	}
 	k := d.keys[ev.AccessKeyID]
 	if k == nil {
-		k = &keyMinutes{user: identity(ev), enum: map[int64]ref{}, invoke: map[int64]ref{}}
-		d.keys[ev.AccessKeyID] = k
+		if len(d.keys) >= maxTracked {
+			d.over++
+			return
+		}
+		k = &keyMinutes{user: own(identity(ev)), enum: map[int64]ref{}, invoke: map[int64]ref{}}
+		d.keys[own(ev.AccessKeyID)] = k
 	}
 	k.ips = addName(k.ips, ev.SourceIPAddress)
 	m := k.enum
@@ -191,6 +200,7 @@ type seen struct {
 	first time.Time
 	vals  map[string]*sighting // "ip\x00value", "ua\x00…", "region\x00…"
 	long  bool
+	full  bool // more values than maxSightings
 }
 
 type sighting struct {
@@ -199,7 +209,26 @@ type sighting struct {
 	n     int64
 }
 
-type firstSeen struct{ ids map[string]*seen }
+type firstSeen struct {
+	ids    map[string]*seen
+	over   int64 // events of identities past maxTracked
+	capped int   // identities with more than maxSightings values
+}
+
+// maxSightings caps the addresses, clients and regions kept per identity.
+// Identities with very many (a fleet behind NAT, say) are capped: the cap
+// keeps memory bounded, and such an identity is not the one this rule is
+// for.
+const maxSightings = 64
+
+func (d *firstSeen) limits() []string {
+	out := untracked(d.over, "events")
+	if d.capped > 0 {
+		out = append(out, fmt.Sprintf("%d identities used more than %d addresses, clients and regions; values past the first %d are not compared",
+			d.capped, maxSightings, maxSightings))
+	}
+	return out
+}
 
 // baseline is how long an identity must have been active before a new
 // address, client or region counts as first-seen.
@@ -213,8 +242,12 @@ func (d *firstSeen) Observe(_ *Context, r *Record) {
 	id := identity(ev)
 	s := d.ids[id]
 	if s == nil {
+		if len(d.ids) >= maxTracked {
+			d.over++
+			return
+		}
 		s = &seen{first: ev.EventTime, vals: map[string]*sighting{}}
-		d.ids[id] = s
+		d.ids[own(id)] = s
 	}
 	s.long = s.long || longTerm(ev)
 	if ev.EventTime.Before(s.first) {
@@ -233,10 +266,11 @@ func (d *firstSeen) Observe(_ *Context, r *Record) {
 	for _, k := range keys {
 		v := s.vals[k]
 		if v == nil {
-			// Identities with very many values (a fleet behind NAT, say)
-			// are capped: the cap keeps memory bounded, and such an
-			// identity is not the one this rule is for.
-			if len(s.vals) >= 256 {
+			if len(s.vals) >= maxSightings {
+				if !s.full {
+					s.full = true
+					d.capped++
+				}
 				continue
 			}
 			s.vals[k] = &sighting{first: ev.EventTime, rec: r.ref()}
@@ -292,7 +326,12 @@ func cut0(s string) (string, string, bool) {
 	return s, "", false
 }
 
-type deniedBurst struct{ ids map[string]map[int64]*group }
+type deniedBurst struct {
+	ids  map[string]map[int64]*group
+	over int64 // refusals of identities past maxTracked
+}
+
+func (d *deniedBurst) limits() []string { return untracked(d.over, "refused calls") }
 
 const burstWindow, burstMin = 10 * time.Minute, 10
 
@@ -304,8 +343,12 @@ func (d *deniedBurst) Observe(_ *Context, r *Record) {
 	id := identity(ev)
 	b := d.ids[id]
 	if b == nil {
+		if len(d.ids) >= maxTracked {
+			d.over++
+			return
+		}
 		b = map[int64]*group{}
-		d.ids[id] = b
+		d.ids[own(id)] = b
 	}
 	k := ev.EventTime.Unix() / int64(burstWindow/time.Second)
 	g := b[k]

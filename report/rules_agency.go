@@ -350,7 +350,7 @@ func (d *roleActions) Observe(c *Context, r *Record) {
 		return
 	}
 	d.gs.get(id).add(r, ev.EventTime, id)
-	if send {
+	if send && d.gs.tracked(id) {
 		d.sends[id]++
 		for _, to := range recipients(ev) {
 			d.recipients[id] = addName(d.recipients[id], to)
@@ -379,6 +379,8 @@ func recipients(ev *schemas.CloudTrailEvent) []string {
 	}
 	return out
 }
+
+func (d *roleActions) limits() []string { return d.gs.limits() }
 
 func (d *roleActions) Findings(c *Context) []Finding {
 	var out []Finding

@@ -229,6 +229,10 @@ func guardKey(account, id string) string { return account + "/" + id }
 func (d *weakened) history(k string) *guardHistory {
 	h := d.guards[k]
 	if h == nil {
+		if len(d.guards) >= maxTracked {
+			return &guardHistory{} // counted nowhere: past the cap
+		}
+		k = own(k)
 		h = &guardHistory{}
 		d.guards[k] = h
 	}

@@ -134,10 +134,15 @@ func (d *poisoned) Observe(c *Context, r *Record) {
 	}
 	k := o.Bucket
 	d.gs.get(k).add(r, o.LastModified, "")
+	if !d.gs.tracked(k) {
+		return
+	}
 	for _, h := range hits {
 		d.found[k] = addName(d.found[k], h)
 	}
 }
+
+func (d *poisoned) limits() []string { return d.gs.limits() }
 
 func (d *poisoned) Findings(c *Context) []Finding {
 	var out []Finding
@@ -193,6 +198,7 @@ type kbWrites struct{ buckets map[string]*bucketWrites }
 func (d *kbWrites) bucket(b string) *bucketWrites {
 	bw := d.buckets[b]
 	if bw == nil {
+		b = own(b)
 		bw = &bucketWrites{writers: map[string]*group{}, firstByID: map[string]time.Time{}, long: map[string]bool{}}
 		d.buckets[b] = bw
 	}
@@ -224,6 +230,7 @@ func (d *kbWrites) Observe(c *Context, r *Record) {
 			if len(bw.writers) >= 1000 {
 				return
 			}
+			id = own(id)
 			g = &group{}
 			bw.writers[id] = g
 		}
@@ -304,12 +311,17 @@ func (d *ingestAfterWrite) Observe(c *Context, r *Record) {
 		}
 		id := identity(r.Event)
 		d.ingest.get(id).add(r, r.Event.EventTime, id)
+		if !d.ingest.tracked(id) {
+			return
+		}
 		if d.long == nil {
 			d.long = map[string]bool{}
 		}
 		d.long[id] = d.long[id] || longTerm(r.Event)
 	}
 }
+
+func (d *ingestAfterWrite) limits() []string { return d.ingest.limits() }
 
 func (d *ingestAfterWrite) Findings(*Context) []Finding {
 	var out []Finding

@@ -91,8 +91,9 @@ func invocationRules() []Rule {
 }
 
 type acctCalls struct {
-	total int64
-	ids   map[string]*idCalls
+	total     int64
+	untracked int64 // calls of identities past maxTracked
+	ids       map[string]*idCalls
 }
 
 type idCalls struct {
@@ -112,15 +113,22 @@ func (d *llmShare) Observe(_ *Context, r *Record) {
 	}
 	a := d.accts[r.Partition.Account]
 	if a == nil {
+		if len(d.accts) >= maxTracked {
+			return
+		}
 		a = &acctCalls{ids: map[string]*idCalls{}}
-		d.accts[r.Partition.Account] = a
+		d.accts[own(r.Partition.Account)] = a
 	}
 	a.total++
 	id := identity(ev)
 	c := a.ids[id]
 	if c == nil {
+		if len(a.ids) >= maxTracked {
+			a.untracked++
+			return
+		}
 		c = &idCalls{}
-		a.ids[id] = c
+		a.ids[own(id)] = c
 	}
 	c.long = c.long || longTerm(ev)
 	if ev.EventName == "GetFoundationModelAvailability" {
@@ -128,8 +136,18 @@ func (d *llmShare) Observe(_ *Context, r *Record) {
 	} else {
 		c.invokes++
 	}
-	c.models = addName(c.models, jsonField(ev.RequestParameters, "modelId"))
+	if len(c.models) < maxNames {
+		c.models = addName(c.models, jsonField(ev.RequestParameters, "modelId"))
+	}
 	c.g.add(r, ev.EventTime, id)
+}
+
+func (d *llmShare) limits() []string {
+	var n int64
+	for _, a := range d.accts {
+		n += a.untracked
+	}
+	return untracked(n, "model calls")
 }
 
 func (d *llmShare) Findings(*Context) []Finding {
@@ -162,7 +180,8 @@ func (d *llmShare) Findings(*Context) []Finding {
 }
 
 type manyRegions struct {
-	ids map[string]map[int64]map[string]ref // identity -> hour -> region -> first call
+	ids  map[string]map[int64]map[string]ref // identity -> hour -> region -> first call
+	over int64                               // calls of identities past maxTracked
 }
 
 func (d *manyRegions) Observe(_ *Context, r *Record) {
@@ -173,8 +192,12 @@ func (d *manyRegions) Observe(_ *Context, r *Record) {
 	id := identity(ev)
 	h := d.ids[id]
 	if h == nil {
+		if len(d.ids) >= maxTracked {
+			d.over++
+			return
+		}
 		h = map[int64]map[string]ref{}
-		d.ids[id] = h
+		d.ids[own(id)] = h
 	}
 	k := ev.EventTime.Unix() / int64(regionsWindow/time.Second)
 	rs := h[k]
@@ -183,9 +206,11 @@ func (d *manyRegions) Observe(_ *Context, r *Record) {
 		h[k] = rs
 	}
 	if p, ok := rs[r.Partition.Region]; !ok || ev.EventTime.Before(p.ptr.Time) {
-		rs[r.Partition.Region] = r.ref()
+		rs[own(r.Partition.Region)] = r.ref()
 	}
 }
+
+func (d *manyRegions) limits() []string { return untracked(d.over, "model calls") }
 
 func (d *manyRegions) Findings(*Context) []Finding {
 	var out []Finding
@@ -218,8 +243,11 @@ type tokenHour struct {
 }
 
 type tokenSpike struct {
-	ids map[string]map[int64]*tokenHour
+	ids  map[string]map[int64]*tokenHour
+	over int64 // records of identities past maxTracked
 }
+
+func (d *tokenSpike) limits() []string { return untracked(d.over, "invocation records") }
 
 func (d *tokenSpike) Observe(_ *Context, r *Record) {
 	inv := r.Invocation
@@ -236,8 +264,12 @@ func (d *tokenSpike) Observe(_ *Context, r *Record) {
 	id := invocationIdentity(inv.IdentityARN)
 	h := d.ids[id]
 	if h == nil {
+		if len(d.ids) >= maxTracked {
+			d.over++
+			return
+		}
 		h = map[int64]*tokenHour{}
-		d.ids[id] = h
+		d.ids[own(id)] = h
 	}
 	k := inv.Time.Unix() / 3600
 	th := h[k]
@@ -384,6 +416,9 @@ func (d *textMarkers) Observe(_ *Context, r *Record) {
 	}
 	id := invocationIdentity(inv.IdentityARN)
 	d.gs.get(id).add(r, inv.Time, id)
+	if !d.gs.tracked(id) {
+		return
+	}
 	if d.found == nil {
 		d.found = map[string][]string{}
 	}
@@ -391,6 +426,8 @@ func (d *textMarkers) Observe(_ *Context, r *Record) {
 		d.found[id] = addName(d.found[id], h)
 	}
 }
+
+func (d *textMarkers) limits() []string { return d.gs.limits() }
 
 func (d *textMarkers) Findings(*Context) []Finding {
 	var out []Finding

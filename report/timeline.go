@@ -2,6 +2,7 @@ package report
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"time"
 )
@@ -11,6 +12,7 @@ const (
 	timelineBuckets = 120  // about this many buckets over the window
 	timelineSeries  = 12   // principals drawn, besides those of high findings
 	timelineMaxIDs  = 2000 // identities counted one by one; the rest are "other"
+	maxLaneBuckets  = 1024 // buckets one identity is counted in; events past them are not drawn
 	otherSeries     = "(other identities)"
 )
 
@@ -19,8 +21,22 @@ var niceBuckets = []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute
 
 // timeline counts events per identity per bucket.
 type timeline struct {
-	bucket time.Duration
-	ids    map[string]map[int64]int64
+	bucket  time.Duration
+	ids     map[string]map[int64]int64
+	other   int64 // events counted as otherSeries
+	undrawn int64 // events past a lane's maxLaneBuckets
+}
+
+// limits says what the caps left out of the timeline.
+func (t *timeline) limits() []string {
+	var out []string
+	if t.other > 0 {
+		out = append(out, fmt.Sprintf("timeline: %d events of identities past the first %d are counted as %s.", t.other, timelineMaxIDs, otherSeries))
+	}
+	if t.undrawn > 0 {
+		out = append(out, fmt.Sprintf("timeline: %d events in buckets past the first %d of their identity are not drawn.", t.undrawn, maxLaneBuckets))
+	}
+	return out
 }
 
 func newTimeline(w Window) *timeline {
@@ -47,13 +63,19 @@ func (t *timeline) add(id string, at time.Time) {
 		if len(t.ids) >= timelineMaxIDs {
 			id = otherSeries
 			m = t.ids[id]
+			t.other++
 		}
 		if m == nil {
 			m = map[int64]int64{}
-			t.ids[id] = m
+			t.ids[own(id)] = m
 		}
 	}
-	m[at.UnixNano()/int64(t.bucket)]++
+	k := at.UnixNano() / int64(t.bucket)
+	if _, ok := m[k]; !ok && len(m) >= maxLaneBuckets {
+		t.undrawn++
+		return
+	}
+	m[k]++
 }
 
 func (t *timeline) build(fs []Finding) Timeline {
