@@ -77,3 +77,19 @@ func TestEngineBoundedOverIdentities(t *testing.T) {
 		t.Errorf("%d timeline series", len(rep.Timeline.Series))
 	}
 }
+
+// An event years from the rest does not stretch the timeline past
+// maxLaneBuckets buckets, and the report says it is not drawn.
+func TestTimelineBucketsBounded(t *testing.T) {
+	recs := incidentRows()
+	recs = append(recs, ev("us-east-1", at(-3*365*24*time.Hour), bedrock, "InvokeModel"))
+	rep := feed(nil, recs).Report(nil)
+	for _, s := range rep.Timeline.Series {
+		if len(s.Counts) > maxLaneBuckets {
+			t.Fatalf("%s: %d buckets", s.Principal, len(s.Counts))
+		}
+	}
+	if !strings.Contains(strings.Join(rep.Limits, "\n"), "are not drawn") {
+		t.Errorf("limits %q do not say an event is not drawn", rep.Limits)
+	}
+}

@@ -25,6 +25,7 @@ type timeline struct {
 	ids     map[string]map[int64]int64
 	other   int64 // events counted as otherSeries
 	undrawn int64 // events past a lane's maxLaneBuckets
+	clipped int64 // events of drawn lanes before the buckets drawn
 }
 
 // limits says what the caps left out of the timeline.
@@ -35,6 +36,9 @@ func (t *timeline) limits() []string {
 	}
 	if t.undrawn > 0 {
 		out = append(out, fmt.Sprintf("timeline: %d events in buckets past the first %d of their identity are not drawn.", t.undrawn, maxLaneBuckets))
+	}
+	if t.clipped > 0 {
+		out = append(out, fmt.Sprintf("timeline: %d events more than %d buckets before the latest are not drawn.", t.clipped, maxLaneBuckets))
 	}
 	return out
 }
@@ -124,6 +128,11 @@ func (t *timeline) build(fs []Finding) Timeline {
 		}
 	}
 	n := hi - lo + 1
+	if n > maxLaneBuckets {
+		// Events far from the rest (a clock off by years, say) would
+		// stretch every lane: the latest maxLaneBuckets buckets are drawn.
+		lo, n = hi-maxLaneBuckets+1, maxLaneBuckets
+	}
 	out.Start = time.Unix(0, lo*int64(t.bucket)).UTC()
 	totals := map[string]int64{}
 	for _, x := range tots {
@@ -135,6 +144,10 @@ func (t *timeline) build(fs []Finding) Timeline {
 	for _, id := range pick {
 		s := Series{Principal: id, Total: totals[id], Counts: make([]int64, n)}
 		for k, c := range t.ids[id] {
+			if k < lo {
+				t.clipped += c
+				continue
+			}
 			s.Counts[k-lo] = c
 		}
 		out.Series = append(out.Series, s)
