@@ -19,12 +19,14 @@ import (
 	"github.com/custodyhq/custody/lab"
 )
 
+const expiredRegion = "ap-northeast-1"
+
 var credentialScope = regexp.MustCompile(`Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request`)
 
 // refusingProxy stands in front of the lab and refuses, as AWS would, what
 // an estate's policies refuse: one member role cannot be assumed, one
-// region is denied to everything (as a region-deny SCP does), and Bedrock
-// is not enabled in another region.
+// region is denied to everything (as a region-deny SCP does), Bedrock is
+// not enabled in another region, and in a fourth every token has expired.
 func refusingProxy(t *testing.T, labURL, deniedRole, deniedRegion, bedrockOff string) string {
 	t.Helper()
 	target, _ := url.Parse(labURL)
@@ -47,6 +49,11 @@ func refusingProxy(t *testing.T, labURL, deniedRole, deniedRegion, bedrockOff st
 			w.Header().Set("X-Amzn-Errortype", "AccessDeniedException")
 			w.WriteHeader(http.StatusBadRequest)
 			fmt.Fprint(w, `{"__type":"AccessDeniedException","message":"explicit deny in a service control policy"}`)
+		case region == expiredRegion && service != "sts":
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			w.Header().Set("X-Amzn-Errortype", "ExpiredTokenException")
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"__type":"ExpiredTokenException","message":"The security token included in the request is expired"}`)
 		case region == bedrockOff && service == "bedrock":
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("X-Amzn-Errortype", "OptInRequired")
@@ -92,7 +99,7 @@ func TestRefusalsBecomeGapsAndTheRestIsCollected(t *testing.T) {
 	since, until := sc.Window()
 	res, err := runCollect(context.Background(), testEnv(), &collectOptions{
 		EndpointURL: proxy, Region: r.Region, AccessKeyID: r.AccessKeyID, SecretKey: r.SecretAccessKey,
-		Org: true, RoleName: collect.DefaultRoleName, Regions: []string{"us-east-1", "us-west-2", "eu-west-1"},
+		Org: true, RoleName: collect.DefaultRoleName, Regions: []string{"us-east-1", "us-west-2", "eu-west-1", expiredRegion},
 		Since: since, Until: until, Sources: sourceNames, Case: "refusals", Out: filepath.Join(dir, "b"),
 		Key: filepath.Join(dir, "k.key"), Parallel: 64, DefaultRate: 100, Quiet: true,
 	})
@@ -112,6 +119,11 @@ func TestRefusalsBecomeGapsAndTheRestIsCollected(t *testing.T) {
 				t.Errorf("denied region: %s/%s cause %q", g.Source, g.Unit, g.Cause)
 			}
 			causes["region"]++
+		case g.Region == expiredRegion:
+			if g.Cause != "ExpiredTokenException" {
+				t.Errorf("expired token: %s/%s cause %q", g.Source, g.Unit, g.Cause)
+			}
+			causes["expired"]++
 		case g.Region == "us-west-2" && g.Cause == "OptInRequired":
 			// Every source that reads Bedrock there, discovery included.
 			causes["bedrock-off"]++
@@ -119,7 +131,7 @@ func TestRefusalsBecomeGapsAndTheRestIsCollected(t *testing.T) {
 			t.Errorf("unexpected gap %+v", g)
 		}
 	}
-	if causes["role"] != 1 || causes["region"] == 0 || causes["bedrock-off"] == 0 {
+	if causes["role"] != 1 || causes["region"] == 0 || causes["bedrock-off"] == 0 || causes["expired"] == 0 {
 		t.Errorf("gaps by kind = %v; want one for the role, and some for the region and for bedrock", causes)
 	}
 	for _, ti := range res.Resolved.Info {
