@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/custodyhq/custody/archive"
@@ -82,7 +83,7 @@ func NewRecord(table string, p archive.Partition, m schemas.Meta, row schemas.Ro
 
 // Pointer returns the evidence pointer of the record.
 func (r *Record) Pointer() Pointer {
-	p := Pointer{Table: r.Table, Partition: "account=" + r.Partition.Account + "/region=" + r.Partition.Region}
+	p := Pointer{Table: r.Table, Partition: partitionName(r.Partition)}
 	switch {
 	case r.Event != nil:
 		p.Column, p.Value, p.Time = "event_id", own(r.Event.EventID), r.Event.EventTime
@@ -96,6 +97,27 @@ func (r *Record) Pointer() Pointer {
 		p.Column, p.Value = "evidence_object_id", r.Meta.ObjectID
 	}
 	return p
+}
+
+// partitionNames holds the name of each partition seen, so the pointers
+// kept of a partition's rows share one string; a bundle has few.
+var partitionNames = struct {
+	sync.Mutex
+	m map[archive.Partition]string
+}{m: map[archive.Partition]string{}}
+
+// partitionName is account=<id>/region=<r>.
+func partitionName(p archive.Partition) string {
+	partitionNames.Lock()
+	defer partitionNames.Unlock()
+	if s, ok := partitionNames.m[p]; ok {
+		return s
+	}
+	s := "account=" + p.Account + "/region=" + p.Region
+	if len(partitionNames.m) < 4096 {
+		partitionNames.m[archive.Partition{Account: own(p.Account), Region: own(p.Region)}] = s
+	}
+	return s
 }
 
 // Context is what every detector may consult: the collection's window,

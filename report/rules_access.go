@@ -219,7 +219,7 @@ type firstSeen struct {
 // Identities with very many (a fleet behind NAT, say) are capped: the cap
 // keeps memory bounded, and such an identity is not the one this rule is
 // for.
-const maxSightings = 64
+const maxSightings = 32
 
 func (d *firstSeen) limits() []string {
 	out := untracked(d.over, "events")
