@@ -93,3 +93,18 @@ func TestTimelineBucketsBounded(t *testing.T) {
 		t.Errorf("limits %q do not say an event is not drawn", rep.Limits)
 	}
 }
+
+// The markdown and HTML forms list the limits.
+func TestLimitsRendered(t *testing.T) {
+	rep := engineReport(incidentRows(), testManifest())
+	rep.Limits = []string{"access.first-seen: 7 events of identities past the first 2000 are counted but not listed."}
+	for _, format := range []string{FormatMarkdown, FormatHTML} {
+		var b strings.Builder
+		if err := Write(&b, rep, format); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), "7 events of identities past the first 2000") {
+			t.Errorf("%s form does not list the limits", format)
+		}
+	}
+}

@@ -157,7 +157,10 @@ Rows: {{range $i, $t := .Tables}}{{if $i}}, {{end}}{{$t.Name}} {{$t.Rows}}{{end}
 </table><div>DuckDB: <code>{{sql (index .Evidence 0) $dir}}</code></div></details>{{end}}
 </div>{{end}}
 
-<h2 id="rules">Rules</h2>
+{{if .Limits}}<h2 id="limits">Limits</h2>
+<p class="muted">What the report's bounds on memory left out:</p>
+<ul>{{range .Limits}}<li>{{.}}</li>{{end}}</ul>
+{{end}}<h2 id="rules">Rules</h2>
 <table><tr><th>id</th><th>element</th><th>severity</th><th>title and rationale</th></tr>
 {{range .Rules}}<tr><td><code>{{.ID}}</code></td><td>{{.Element}}</td><td>{{.Severity}}</td><td><b>{{.Title}}</b><br>{{.Rationale}}</td></tr>{{end}}
 </table>

@@ -77,6 +77,13 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 			p("\n```sql\n%s\n```\n\n", f.Evidence[0].SQL(rep.Bundle))
 		}
 	}
+	if len(rep.Limits) > 0 {
+		p("## Limits\n\nWhat the report's bounds on memory left out:\n\n")
+		for _, l := range rep.Limits {
+			p("- %s\n", mdEscape(l))
+		}
+		p("\n")
+	}
 	p("## Rules\n\n| id | element | severity | title |\n| --- | --- | --- | --- |\n")
 	for _, r := range rep.Rules {
 		p("| %s | %s | %s | %s |\n", r.ID, r.Element, r.Severity, mdEscape(r.Title))
