@@ -184,21 +184,32 @@ func (s *Scenario) Regions() []string {
 	return out
 }
 
-// Window returns a time range that covers every CloudTrail event of the
-// scenario: since is the earliest event time, until is one second past the
-// latest. Both are zero if there are no events.
+// Window returns a time range that covers every CloudTrail event and every
+// log event (invocation logs included) of the scenario: since is the
+// earliest, until is one second past the latest. Both are zero if there
+// are none.
 func (s *Scenario) Window() (since, until time.Time) {
+	widen := func(t time.Time) {
+		if since.IsZero() || t.Before(since) {
+			since = t
+		}
+		if t.After(until) {
+			until = t
+		}
+	}
 	for _, a := range s.AccountList {
 		for _, r := range a.Regions {
-			if len(r.events) == 0 {
-				continue
+			if len(r.events) > 0 {
+				widen(r.events[0].Time)
+				widen(r.events[len(r.events)-1].Time)
 			}
-			newest, oldest := r.events[0].Time, r.events[len(r.events)-1].Time
-			if since.IsZero() || oldest.Before(since) {
-				since = oldest
-			}
-			if newest.After(until) {
-				until = newest
+			// Invocation logs and other log events are evidence too.
+			for _, g := range r.LogGroups {
+				for _, st := range g.Streams {
+					for _, e := range st.Events {
+						widen(e.Timestamp)
+					}
+				}
 			}
 		}
 	}

@@ -20,7 +20,7 @@ func labCommand(e *env) *cli.Command {
 				Usage: "serve the estate over HTTP until interrupted; prints shell exports for the responder",
 				Description: "Prints AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION\n" +
 					"for the responder in the management account, so that\n" +
-					"   eval \"$(custody lab serve --addr 127.0.0.1:4566 &)\"; custody collect --org …\n" +
+					"   custody lab serve --addr 127.0.0.1:4566 > lab.env & sleep 1; . ./lab.env; custody collect --org …\n" +
 					"works with no custody-specific flag.",
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "scenario", Value: "builtin", Usage: "builtin, or a scenario JSON file"},
