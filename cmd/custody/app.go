@@ -110,6 +110,8 @@ func newApp(e *env) *cli.App {
 			labCommand(e),
 			baselineCommand(e),
 			diffCommand(e),
+			signModelCommand(e),
+			verifyModelCommand(e),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
