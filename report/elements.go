@@ -235,13 +235,17 @@ func (e *Engine) activity(el string) string {
 	var st *elementStats
 	if el == ElementAccess {
 		// Access is about everyone who called anything.
-		st = &elementStats{ids: map[string]int64{}}
+		st = &elementStats{ids: map[string]*int64{}}
 		for _, s := range e.elems {
 			st.events += s.events
 			st.writes += s.writes
 			widen(&st.first, &st.last, s.first, s.last)
 			for id, n := range s.ids {
-				st.ids[id] += n
+				if m, ok := st.ids[id]; ok {
+					*m += *n
+				} else {
+					st.ids[id] = new(*n)
+				}
 			}
 		}
 	} else {
@@ -256,7 +260,7 @@ func (e *Engine) activity(el string) string {
 	}
 	var ids []idn
 	for id, n := range st.ids {
-		ids = append(ids, idn{id, n})
+		ids = append(ids, idn{id, *n})
 	}
 	slices.SortFunc(ids, func(a, b idn) int {
 		if c := cmp.Compare(b.n, a.n); c != 0 {

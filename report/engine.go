@@ -148,7 +148,10 @@ type guardLatest struct {
 type elementStats struct {
 	events, writes int64
 	first, last    time.Time
-	ids            map[string]int64 // capped at maxIDs
+	// ids counts events by identity, capped at maxIDs. The counts are
+	// pointers so that counting never assigns to the map: an assignment
+	// would store the row's key, which shares its column's buffer.
+	ids map[string]*int64
 }
 
 const maxIDs = 5000
@@ -254,7 +257,7 @@ func (e *Engine) learn(r *Record) {
 		}
 		s := e.elems[el]
 		if s == nil {
-			s = &elementStats{ids: map[string]int64{}}
+			s = &elementStats{ids: map[string]*int64{}}
 			e.elems[own(el)] = s
 		}
 		s.events++
@@ -266,10 +269,10 @@ func (e *Engine) learn(r *Record) {
 			e.invoked[r.Partition.Account+"/"+r.Partition.Region] = true
 		}
 		id := identity(ev)
-		if _, ok := s.ids[id]; ok {
-			s.ids[id]++
+		if n, ok := s.ids[id]; ok {
+			*n++
 		} else if len(s.ids) < maxIDs {
-			s.ids[own(id)]++
+			s.ids[own(id)] = new(int64(1))
 		}
 		e.tl.add(id, ev.EventTime)
 	}

@@ -351,6 +351,7 @@ func (d *roleActions) Observe(c *Context, r *Record) {
 	}
 	d.gs.get(id).add(r, ev.EventTime, id)
 	if send && d.gs.tracked(id) {
+		id = own(id) // the maps below store their key on every assignment
 		d.sends[id]++
 		for _, to := range recipients(ev) {
 			d.recipients[id] = addName(d.recipients[id], to)

@@ -137,6 +137,7 @@ func (d *poisoned) Observe(c *Context, r *Record) {
 	if !d.gs.tracked(k) {
 		return
 	}
+	k = own(k) // a map assignment stores its key
 	for _, h := range hits {
 		d.found[k] = addName(d.found[k], h)
 	}
@@ -235,6 +236,7 @@ func (d *kbWrites) Observe(c *Context, r *Record) {
 			bw.writers[id] = g
 		}
 		g.add(r, r.Event.EventTime, id)
+		id = own(id) // the maps below store their key on every assignment
 		t := r.Event.EventTime
 		if f, ok := bw.firstByID[id]; !ok || t.Before(f) {
 			bw.firstByID[id] = t
@@ -317,7 +319,11 @@ func (d *ingestAfterWrite) Observe(c *Context, r *Record) {
 		if d.long == nil {
 			d.long = map[string]bool{}
 		}
-		d.long[id] = d.long[id] || longTerm(r.Event)
+		if lt := longTerm(r.Event); lt && !d.long[id] {
+			d.long[own(id)] = true
+		} else if _, ok := d.long[id]; !ok {
+			d.long[own(id)] = lt
+		}
 	}
 }
 

@@ -422,6 +422,7 @@ func (d *textMarkers) Observe(_ *Context, r *Record) {
 	if d.found == nil {
 		d.found = map[string][]string{}
 	}
+	id = own(id) // a map assignment stores its key
 	for _, h := range hits {
 		d.found[id] = addName(d.found[id], h)
 	}
