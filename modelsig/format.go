@@ -93,12 +93,29 @@ type Resource struct {
 type bundle struct {
 	MediaType            string               `json:"mediaType"`
 	VerificationMaterial verificationMaterial `json:"verificationMaterial"`
-	DSSEEnvelope         *archive.Envelope    `json:"dsseEnvelope"`
+	DSSEEnvelope         *envelope            `json:"dsseEnvelope"`
+}
+
+// envelope is a DSSE envelope as model_signing writes it: every signature
+// carries a keyid, empty (1.0.x releases wrote null).
+type envelope struct {
+	PayloadType string        `json:"payloadType"`
+	Payload     string        `json:"payload"` // standard base64
+	Signatures  []envelopeSig `json:"signatures"`
+}
+
+type envelopeSig struct {
+	Sig   string `json:"sig"` // standard base64
+	KeyID string `json:"keyid"`
 }
 
 type verificationMaterial struct {
 	PublicKey   *publicKey `json:"publicKey,omitempty"`
 	TlogEntries []struct{} `json:"tlogEntries"`
+	// Set in signatures made with a certificate (Sigstore keyless, or a
+	// PKI); read only to say so.
+	Certificate          json.RawMessage `json:"certificate,omitempty"`
+	X509CertificateChain json.RawMessage `json:"x509CertificateChain,omitempty"`
 }
 
 type publicKey struct {

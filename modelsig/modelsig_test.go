@@ -154,6 +154,11 @@ func TestProjectSignatures(t *testing.T) {
 			// The same signature, the model changed by one byte.
 			tmp := filepath.Join(t.TempDir(), name)
 			copyDir(t, dir, tmp)
+			// Git's files are left out by default, as the format's
+			// verifier does, whether or not the signature lists them.
+			write(t, filepath.Join(tmp, ".git", "HEAD"), "ref: refs/heads/main\n")
+			write(t, filepath.Join(tmp, ".gitattributes"), "*.bin filter=lfs\n")
+			wantProblems(t, verify(t, tmp, sig, v, filepath.Join(tmp, "model.sig")))
 			write(t, filepath.Join(tmp, "signme-2"), "signme-3")
 			wantProblems(t, verify(t, tmp, sig, v, filepath.Join(tmp, "model.sig")), "changed signme-2")
 
@@ -400,6 +405,8 @@ func TestRefused(t *testing.T) {
 		{"listed twice", signed(t, s, files, []Resource{ok, ok}, nil),
 			[]string{"manifest a"}, "twice"},
 		{"not a bundle", []byte("{"), []string{KindSignature}, "not a Sigstore bundle"},
+		{"certificate", []byte(`{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{"certificate":{"rawBytes":"MAA="},"tlogEntries":[]},"dsseEnvelope":{"payload":"e30=","payloadType":"application/vnd.in-toto+json","signatures":[{"sig":"MAA="}]}}`),
+			[]string{KindUnsupported}, "certificate"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

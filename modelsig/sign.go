@@ -119,10 +119,10 @@ func signStatement(s signature.Signer, st *Statement) ([]byte, error) {
 	return marshalBundle(&bundle{
 		MediaType:            archive.SigstoreBundleMediaType,
 		VerificationMaterial: verificationMaterial{PublicKey: &publicKey{Hint: hint}, TlogEntries: []struct{}{}},
-		DSSEEnvelope: &archive.Envelope{
+		DSSEEnvelope: &envelope{
 			PayloadType: archive.InTotoPayloadType,
 			Payload:     base64.StdEncoding.EncodeToString(payload),
-			Signatures:  []archive.EnvelopeSig{{Sig: base64.StdEncoding.EncodeToString(sig)}},
+			Signatures:  []envelopeSig{{Sig: base64.StdEncoding.EncodeToString(sig)}},
 		},
 	})
 }

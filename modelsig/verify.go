@@ -138,6 +138,10 @@ func verifyBundle(r *Report, sig []byte, v signature.Verifier) *Statement {
 		r.add(KindSignature, "", "the bundle holds no DSSE envelope")
 		return nil
 	}
+	if vm := b.VerificationMaterial; vm.PublicKey == nil && (len(vm.Certificate) > 0 || len(vm.X509CertificateChain) > 0) {
+		r.add(KindUnsupported, "", "the signature is made with a certificate (Sigstore keyless or a PKI); custody verifies signatures made with a key")
+		return nil
+	}
 	pub, err := v.PublicKey()
 	if err != nil {
 		r.add(KindSignature, "", "public key: %v", err)
