@@ -88,6 +88,16 @@ func (c *call) agent() (*Agent, error) {
 	return nil, notFound("Agent %s not found", id)
 }
 
+// agentAtVersion is the path's agent and its version, both checked to exist.
+func (c *call) agentAtVersion() (*Agent, string, error) {
+	a, err := c.agent()
+	if err != nil {
+		return nil, "", err
+	}
+	v, err := c.agentVersion(a)
+	return a, v, err
+}
+
 // agentVersion checks that the path's agentVersion exists.
 func (c *call) agentVersion(a *Agent) (string, error) {
 	v := c.param("agentVersion")
@@ -207,11 +217,7 @@ func getAgentAlias(c *call) (*response, error) {
 }
 
 func listActionGroups(c *call) (*response, error) {
-	a, err := c.agent()
-	if err != nil {
-		return nil, err
-	}
-	v, err := c.agentVersion(a)
+	a, v, err := c.agentAtVersion()
 	if err != nil {
 		return nil, err
 	}
@@ -232,11 +238,7 @@ func listActionGroups(c *call) (*response, error) {
 }
 
 func getActionGroup(c *call) (*response, error) {
-	a, err := c.agent()
-	if err != nil {
-		return nil, err
-	}
-	v, err := c.agentVersion(a)
+	a, v, err := c.agentAtVersion()
 	if err != nil {
 		return nil, err
 	}
@@ -249,11 +251,7 @@ func getActionGroup(c *call) (*response, error) {
 }
 
 func listAgentKnowledgeBases(c *call) (*response, error) {
-	a, err := c.agent()
-	if err != nil {
-		return nil, err
-	}
-	v, err := c.agentVersion(a)
+	a, v, err := c.agentAtVersion()
 	if err != nil {
 		return nil, err
 	}
@@ -273,11 +271,7 @@ func listAgentKnowledgeBases(c *call) (*response, error) {
 }
 
 func getAgentKnowledgeBase(c *call) (*response, error) {
-	a, err := c.agent()
-	if err != nil {
-		return nil, err
-	}
-	v, err := c.agentVersion(a)
+	a, v, err := c.agentAtVersion()
 	if err != nil {
 		return nil, err
 	}
@@ -290,11 +284,7 @@ func getAgentKnowledgeBase(c *call) (*response, error) {
 }
 
 func listAgentCollaborators(c *call) (*response, error) {
-	a, err := c.agent()
-	if err != nil {
-		return nil, err
-	}
-	v, err := c.agentVersion(a)
+	a, v, err := c.agentAtVersion()
 	if err != nil {
 		return nil, err
 	}
