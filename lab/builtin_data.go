@@ -64,6 +64,7 @@ func (g *gen) populateWorkload(a *Account, prod bool) {
 	g.agent(a)
 	g.functions(a)
 	g.invocationLogs(a)
+	g.sageMaker(a)
 }
 
 func (g *gen) populateBackground(a *Account) {

@@ -136,3 +136,5 @@ func epochPtr(t time.Time) *epoch {
 	e := epoch(t)
 	return &e
 }
+
+func (t epoch) time() time.Time { return time.Time(t) }

@@ -74,6 +74,12 @@ type Region struct {
 	LogGroups      []*LogGroup      `json:"logGroups,omitempty"`
 	Keys           []*Key           `json:"keys,omitempty"`
 
+	SageMakerModels    []*SageMakerModel    `json:"sageMakerModels,omitempty"`
+	ModelPackageGroups []*ModelPackageGroup `json:"modelPackageGroups,omitempty"`
+	ModelPackages      []*ModelPackage      `json:"modelPackages,omitempty"` // unversioned, in no group
+	EndpointConfigs    []*EndpointConfig    `json:"endpointConfigs,omitempty"`
+	Endpoints          []*Endpoint          `json:"endpoints,omitempty"`
+
 	events []*event // parsed from Events, newest first
 }
 

@@ -17,6 +17,7 @@ func (s *Server) allServices() []*service {
 		iamService(),
 		logsService(),
 		lambdaService(),
+		sageMakerService(),
 	}
 }
 

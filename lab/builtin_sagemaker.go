@@ -1,0 +1,165 @@
+package lab
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"fmt"
+	"time"
+)
+
+// Names of the built-in scenario's SageMaker footprint in genai-prod,
+// us-east-1: an intent classifier fine-tuned twice, registered in the
+// model registry and served by one endpoint.
+const (
+	SageMakerModelGroup = "support-intent-classifier"
+	SageMakerEndpoint   = "support-intent"
+	sageMakerRole       = "AmazonSageMaker-ExecutionRole-support"
+	sageMakerImage      = "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-inference:2.1.0-transformers4.37.0-gpu-py310-cu118-ubuntu20.04"
+)
+
+// SageMakerBucket is the SageMaker default bucket of an account in
+// us-east-1, which holds the classifier's artifacts.
+func SageMakerBucket(account string) string { return "sagemaker-us-east-1-" + account }
+
+// sageMakerRoleARN is the execution role the classifier's models run as.
+func sageMakerRoleARN(account string) string {
+	return "arn:aws:iam::" + account + ":role/service-role/" + sageMakerRole
+}
+
+// modelArtifact is a deterministic model.tar.gz: a config, a tokenizer,
+// weights and the inference handler, as a Hugging Face estimator writes
+// them.
+func modelArtifact(name string, rev int, at time.Time) []byte {
+	weights := make([]byte, 0, 8192)
+	for i := 0; len(weights) < cap(weights); i++ {
+		sum := sha256.Sum256(fmt.Appendf(nil, "%s/%d/%d", name, rev, i))
+		weights = append(weights, sum[:]...)
+	}
+	files := []struct {
+		name string
+		body []byte
+	}{
+		{"config.json", fmt.Appendf(nil, `{"architectures":["DistilBertForSequenceClassification"],"model_type":"distilbert","num_labels":%d,"_name_or_path":"%s","revision":%d}`, 12+rev, name, rev)},
+		{"tokenizer.json", []byte(`{"version":"1.0","model":{"type":"WordPiece","unk_token":"[UNK]"}}`)},
+		{"model.safetensors", weights},
+		{"code/inference.py", []byte("from transformers import pipeline\n\ndef model_fn(model_dir):\n    return pipeline(\"text-classification\", model=model_dir)\n")},
+	}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	tw := tar.NewWriter(zw)
+	for _, f := range files {
+		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.body)), ModTime: at.UTC(), Format: tar.FormatPAX}); err != nil {
+			panic(err)
+		}
+		_, _ = tw.Write(f.body)
+	}
+	if err := tw.Close(); err != nil {
+		panic(err)
+	}
+	if err := zw.Close(); err != nil {
+		panic(err)
+	}
+	return buf.Bytes()
+}
+
+// sageMaker gives genai-prod its SageMaker footprint: the default bucket
+// with two model artifacts and the training data, the execution role, a
+// model package group with both versions, a model per version, and the
+// endpoint serving version 2 with data capture on. Nothing here draws
+// from the scenario's generator, so the rest of the scenario is as it was.
+func (g *gen) sageMaker(a *Account) {
+	base := g.at(-120 * 24 * time.Hour)
+	bucket := SageMakerBucket(a.ID)
+	s3 := "s3://" + bucket + "/"
+	v1At, v2At := base.Add(40*24*time.Hour), base.Add(75*24*time.Hour)
+	b := &Bucket{Name: bucket, Region: "us-east-1", CreationDate: base, Versioning: "Enabled", Encryption: "aws:kms",
+		KMSKeyID: "arn:aws:kms:us-east-1:" + a.ID + ":key/" + guardrailKeyID, PublicAccess: true}
+	for i, at := range []time.Time{v1At, v2At} {
+		rev := i + 1
+		b.Objects = append(b.Objects, &ObjectVersion{
+			Key: fmt.Sprintf("support-intent/training-v%d/output/model.tar.gz", rev), VersionID: keyText(0, bucket+fmt.Sprint(rev), 32, keyAlphabet),
+			LastModified: at.Add(-2 * time.Hour), ContentType: "application/x-tar",
+			data: modelArtifact(SageMakerModelGroup, rev, at.Add(-2*time.Hour)),
+		})
+	}
+	// Training data: read by the training jobs, which custody does not
+	// follow; no model points here.
+	b.Objects = append(b.Objects, &ObjectVersion{
+		Key: "support-intent/data/intents.csv", VersionID: keyText(0, bucket+"/data", 32, keyAlphabet),
+		LastModified: base.Add(30 * 24 * time.Hour), ContentType: "text/csv",
+		Body: "text,label\nwhere is my order,order-tracking\ni want a refund,refund\nmy speaker will not pair,wifi-pairing\n",
+	})
+	a.Buckets = append(a.Buckets, b)
+
+	role := g.role(a, sageMakerRole, "/service-role/", "SageMaker execution role of the intent classifier", trustPolicy("Service", "sagemaker.amazonaws.com"), base)
+	role.InlinePolicies["model-artifacts"] = allow(`["s3:GetObject","s3:ListBucket"]`, fmt.Sprintf(`["arn:aws:s3:::%s","arn:aws:s3:::%s/*"]`, bucket, bucket))
+	role.InlinePolicies["inference-runtime"] = allow(`["ecr:GetAuthorizationToken","ecr:BatchGetImage","ecr:GetDownloadUrlForLayer","logs:CreateLogStream","logs:PutLogEvents","cloudwatch:PutMetricData"]`, `"*"`)
+
+	r := a.Regions["us-east-1"]
+	groupARN := "arn:aws:sagemaker:us-east-1:" + a.ID + ":model-package-group/" + SageMakerModelGroup
+	creator := &UserContext{UserProfileName: "ml-engineer", DomainId: "d-" + keyText(0, a.ID+"domain", 12, "abcdefghijklmnopqrstuvwxyz0123456789"),
+		IamIdentity: &IamIdentity{Arn: "arn:aws:sts::" + a.ID + ":assumed-role/" + sageMakerRole + "/SageMaker", PrincipalId: "AROA" + keyText(0, a.ID+sageMakerRole, 17, keyAlphabet)}}
+	group := &ModelPackageGroup{
+		ModelPackageGroupName: SageMakerModelGroup, ModelPackageGroupArn: groupARN,
+		ModelPackageGroupDescription: "Routes support tickets to the right queue", CreationTime: epoch(v1At.Add(-time.Hour)),
+		CreatedBy: creator, ModelPackageGroupStatus: "Completed",
+	}
+	for i, at := range []time.Time{v1At, v2At} {
+		rev := int32(i + 1)
+		artifact := fmt.Sprintf("%ssupport-intent/training-v%d/output/model.tar.gz", s3, rev)
+		pkg := &ModelPackage{
+			ModelPackageName: SageMakerModelGroup, ModelPackageGroupName: SageMakerModelGroup, ModelPackageVersion: rev,
+			ModelPackageArn:         fmt.Sprintf("arn:aws:sagemaker:us-east-1:%s:model-package/%s/%d", a.ID, SageMakerModelGroup, rev),
+			ModelPackageDescription: fmt.Sprintf("DistilBERT fine-tuned on ticket intents, run %d", rev),
+			CreationTime:            epoch(at),
+			InferenceSpecification: &InferenceSpecification{
+				Containers: []*SageMakerContainer{{
+					Image: sageMakerImage, ImageDigest: "sha256:" + keyText(0, "image", 64, "0123456789abcdef"), ModelDataUrl: artifact,
+					Framework: "PYTORCH", FrameworkVersion: "2.1.0", Environment: map[string]string{"HF_TASK": "text-classification"},
+				}},
+				SupportedRealtimeInferenceInstanceTypes: []string{"ml.g5.xlarge", "ml.m5.xlarge"},
+				SupportedTransformInstanceTypes:         []string{"ml.m5.xlarge"},
+				SupportedContentTypes:                   []string{"application/json"}, SupportedResponseMIMETypes: []string{"application/json"},
+			},
+			ModelPackageStatus:        "Completed",
+			ModelPackageStatusDetails: &ModelPackageStatus{ValidationStatuses: []ModelPackageStatusItem{{Name: SageMakerModelGroup, Status: "Completed"}}},
+			ModelApprovalStatus:       "Approved", ApprovalDescription: "Offline evaluation passed",
+			CreatedBy: creator, LastModifiedTime: ptr(epoch(at.Add(26 * time.Hour))), LastModifiedBy: creator,
+			CustomerMetadataProperties: map[string]string{"eval_f1": fmt.Sprintf("0.%d", 86+rev*3), "training_job": fmt.Sprintf("support-intent-train-v%d", rev)},
+			Domain:                     "NATURAL_LANGUAGE_PROCESSING", Task: "CLASSIFICATION",
+		}
+		if rev == 1 {
+			pkg.ModelApprovalStatus, pkg.ApprovalDescription = "Rejected", "Superseded by version 2"
+		}
+		group.ModelPackages = append(group.ModelPackages, pkg)
+		r.SageMakerModels = append(r.SageMakerModels, &SageMakerModel{
+			ModelName: fmt.Sprintf("support-intent-v%d", rev), ModelArn: fmt.Sprintf("arn:aws:sagemaker:us-east-1:%s:model/support-intent-v%d", a.ID, rev),
+			PrimaryContainer: &SageMakerContainer{Image: sageMakerImage, Mode: "SingleModel", ModelDataUrl: artifact,
+				Environment: map[string]string{"HF_TASK": "text-classification", "SAGEMAKER_PROGRAM": "inference.py"}},
+			ExecutionRoleArn: sageMakerRoleARN(a.ID), CreationTime: epoch(at.Add(27 * time.Hour)),
+		})
+	}
+	r.ModelPackageGroups = append(r.ModelPackageGroups, group)
+	deployed := v2At.Add(28 * time.Hour)
+	config := SageMakerEndpoint + "-v2-config"
+	r.EndpointConfigs = append(r.EndpointConfigs, &EndpointConfig{
+		EndpointConfigName: config, EndpointConfigArn: "arn:aws:sagemaker:us-east-1:" + a.ID + ":endpoint-config/" + config,
+		ProductionVariants: []*ProductionVariant{{VariantName: "AllTraffic", ModelName: "support-intent-v2", InitialInstanceCount: 1, InstanceType: "ml.g5.xlarge", InitialVariantWeight: 1}},
+		DataCaptureConfig: &DataCaptureConfig{EnableCapture: true, InitialSamplingPercentage: 100, DestinationS3Uri: s3 + "support-intent/data-capture",
+			CaptureOptions: []CaptureOption{{CaptureMode: "Input"}, {CaptureMode: "Output"}}},
+		KmsKeyId: "arn:aws:kms:us-east-1:" + a.ID + ":key/" + guardrailKeyID, CreationTime: epoch(deployed),
+	})
+	r.Endpoints = append(r.Endpoints, &Endpoint{
+		EndpointName: SageMakerEndpoint, EndpointArn: "arn:aws:sagemaker:us-east-1:" + a.ID + ":endpoint/" + SageMakerEndpoint,
+		EndpointConfigName: config,
+		ProductionVariants: []*ProductionVariantStatus{{
+			VariantName: "AllTraffic", CurrentWeight: 1, DesiredWeight: 1, CurrentInstanceCount: 1, DesiredInstanceCount: 1,
+			DeployedImages: []DeployedImage{{SpecifiedImage: sageMakerImage, ResolvedImage: "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-inference@sha256:" + keyText(0, "image", 64, "0123456789abcdef"), ResolutionTime: epoch(deployed.Add(time.Minute))}},
+		}},
+		DataCaptureConfig: &DataCaptureSummary{EnableCapture: true, CaptureStatus: "Started", CurrentSamplingPercentage: 100,
+			DestinationS3Uri: s3 + "support-intent/data-capture", KmsKeyId: "arn:aws:kms:us-east-1:" + a.ID + ":key/" + guardrailKeyID},
+		EndpointStatus: "InService", CreationTime: epoch(deployed), LastModifiedTime: epoch(deployed.Add(9 * time.Minute)),
+	})
+}
