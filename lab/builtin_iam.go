@@ -77,8 +77,8 @@ func (g *gen) workloadIAM(a *Account, prod bool) {
 	logRole.InlinePolicies["write-logs"] = allow(`["logs:CreateLogStream","logs:PutLogEvents"]`, fmt.Sprintf(`"arn:aws:logs:us-east-1:%s:log-group:%s:*"`, a.ID, invocationLogGroup))
 
 	policyARN := "arn:aws:iam::" + a.ID + ":policy/genai-ci-deploy"
-	v1 := allow(`["s3:PutObject","s3:ListBucket","lambda:UpdateFunctionCode","sts:GetCallerIdentity"]`, `"*"`)
-	v2 := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:PutObject","s3:ListBucket","lambda:UpdateFunctionCode","sts:GetCallerIdentity"],"Resource":"*"},{"Sid":"TemporaryBedrockDebug","Effect":"Allow","Action":["bedrock:*","iam:List*","iam:Get*"],"Resource":"*"}]}`
+	v1 := allow(`["s3:PutObject","s3:DeleteObject","s3:ListBucket","lambda:UpdateFunctionCode","sts:GetCallerIdentity"]`, `"*"`)
+	v2 := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:PutObject","s3:DeleteObject","s3:ListBucket","lambda:UpdateFunctionCode","sts:GetCallerIdentity"],"Resource":"*"},{"Sid":"TemporaryBedrockDebug","Effect":"Allow","Action":["bedrock:*","iam:List*","iam:Get*"],"Resource":"*"}]}`
 	a.IAM.Policies = append(a.IAM.Policies, &ManagedPolicy{
 		PolicyName: "genai-ci-deploy", PolicyID: "ANPA" + keyText(0, policyARN, 17, keyAlphabet), ARN: policyARN, Path: "/",
 		Description: "Deploys the support assistant from CI", DefaultVersionID: "v2", AttachmentCount: 1,

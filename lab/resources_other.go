@@ -27,6 +27,8 @@ type Trail struct {
 	DataEvents []string `json:"dataEvents,omitempty"`
 	// Advanced, when set, is served instead of basic event selectors.
 	Advanced []AdvancedSelector `json:"advancedEventSelectors,omitempty"`
+	// Tampering is what was done to the trail's files after delivery.
+	Tampering []FileTampering `json:"tampering,omitempty"`
 }
 
 // AdvancedSelector is a CloudTrail advanced event selector.

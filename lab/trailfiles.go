@@ -72,6 +72,7 @@ type trailChain struct {
 	region       string
 	logPrefix    string
 	digestPrefix string
+	versioned    bool // the bucket keeps the versions a tampering replaced
 	once         sync.Once
 	objs         []*ObjectVersion
 }
@@ -89,7 +90,7 @@ func (ch *trailChain) needed(prefix string) bool {
 
 func (ch *trailChain) objects(s *Scenario) []*ObjectVersion {
 	ch.once.Do(func() {
-		ch.objs = s.regionFiles(ch.bucket, ch.src, ch.account, ch.region)
+		ch.objs = s.regionFiles(ch.bucket, ch.versioned, ch.src, ch.account, ch.region)
 		index(ch.objs)
 	})
 	return ch.objs
@@ -124,7 +125,7 @@ func (s *Scenario) indexTrails() {
 						}
 						base := src.prefix(acct)
 						b.chains = append(b.chains, &trailChain{
-							src: src, bucket: b.Name, account: m, region: region,
+							src: src, bucket: b.Name, versioned: b.Versioning == "Enabled", account: m, region: region,
 							logPrefix: base + "CloudTrail/" + region + "/", digestPrefix: base + "CloudTrail-Digest/" + region + "/",
 						})
 					}
@@ -239,7 +240,8 @@ func (t *Trail) selectsData() bool {
 // regionFiles writes one account-region's files: a log file per hour with
 // events, and an hourly chain of signed digests from the first hour with
 // events to the last.
-func (s *Scenario) regionFiles(bucket string, src trailSource, a *Account, region string) []*ObjectVersion {
+// Tampering (see FileTampering) then rewrites or deletes some of them.
+func (s *Scenario) regionFiles(bucket string, versioned bool, src trailSource, a *Account, region string) []*ObjectVersion {
 	recs := recordsOf(a.Regions[region], src.trail)
 	if len(recs) == 0 {
 		return nil
@@ -266,15 +268,16 @@ func (s *Scenario) regionFiles(bucket string, src trailSource, a *Account, regio
 		}
 		d.DigestS3Object = base + "CloudTrail-Digest/" + region + "/" + hour.Format("2006/01/02") + "/" +
 			a.ID + "_CloudTrail-Digest_" + region + "_" + src.trail.Name + "_" + src.home + "_" + hour.Add(time.Hour).Format("20060102T150405Z") + ".json.gz"
+		tm := src.trail.tamperingOf(a.ID, region, hour)
 		if len(inHour) > 0 {
 			raw := logFileBody(inHour)
 			sum := sha256.Sum256(raw)
 			key := base + "CloudTrail/" + region + "/" + hour.Format("2006/01/02") + "/" + a.ID + "_CloudTrail_" + region + "_" +
 				hour.Add(time.Hour).Format("20060102T1504Z") + "_" + keyText(0, bucket+key0(hour, a.ID, region), 16, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") + ".json.gz"
-			out = append(out, &ObjectVersion{
+			out = append(out, tm.logFile(&ObjectVersion{
 				Key: key, VersionID: versionOf(key), LastModified: delivered.Add(-time.Minute), ContentType: "application/json",
 				data: gzipped(raw),
-			})
+			}, inHour, versioned)...)
 			oldest, newest := ctTime(inHour[0].Time), ctTime(inHour[len(inHour)-1].Time)
 			d.OldestEventTime, d.NewestEventTime = &oldest, &newest
 			d.LogFiles = append(d.LogFiles, digestLogFile{bucket, key, hex.EncodeToString(sum[:]), "SHA-256", newest, oldest})
@@ -301,7 +304,7 @@ func (s *Scenario) regionFiles(bucket string, src trailSource, a *Account, regio
 			data:     gzipped(body),
 			Metadata: map[string]string{"signature": hex.EncodeToString(signature), "signature-algorithm": "SHA256withRSA"},
 		}
-		out = append(out, dig)
+		out = append(out, tm.digest(dig, versioned)...)
 		prev, prevSig, prevHash = dig, hex.EncodeToString(signature), hex.EncodeToString(sum[:])
 	}
 	return out
