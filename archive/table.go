@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
@@ -24,18 +25,20 @@ import (
 type pendingRow struct {
 	meta schemas.Meta
 	row  schemas.Row
+	size int64 // schemas.RowBytes
 }
 
 // partWriter owns the Parquet files of one (table, account, region). Only
 // its goroutine touches its fields until the queue is closed and drained.
 type partWriter struct {
-	w     *Writer
-	key   partKey
-	dir   string // relative to the bundle root
-	ch    chan pendingRow
-	files []File
-	rows  int64
-	err   error
+	w      *Writer
+	key    partKey
+	dir    string // relative to the bundle root
+	ch     chan pendingRow
+	schema *arrow.Schema
+	files  []File
+	rows   int64
+	err    error
 
 	next     int // number of the next part file
 	tmp      *os.File
@@ -46,6 +49,9 @@ type partWriter struct {
 	slot     bool // holds one of Writer.files
 	rgRows   int64
 	rgBytes  int64
+
+	held      []pendingRow // rows not yet written, at most batchRows
+	heldBytes int64        // their schemas.RowBytes
 }
 
 // PartitionValue escapes a partition value for a hive directory name: bytes
@@ -76,21 +82,22 @@ func PartitionDir(table string, p Partition) string {
 // startPartition makes the partition's directory and starts its goroutine.
 // The caller holds w.mu.
 func (w *Writer) startPartition(k partKey) (*partWriter, error) {
+	schema, err := schemas.Schema(k.table)
+	if err != nil {
+		return nil, err
+	}
 	p := &partWriter{
-		w:   w,
-		key: k,
-		dir: PartitionDir(k.table, Partition{Account: k.account, Region: k.region}),
-		ch:  make(chan pendingRow, partitionQueue),
+		w:      w,
+		key:    k,
+		dir:    PartitionDir(k.table, Partition{Account: k.account, Region: k.region}),
+		ch:     make(chan pendingRow, partitionQueue),
+		schema: schema,
 	}
 	if err := w.mkdirLocked(filepath.FromSlash(p.dir)); err != nil {
 		return nil, err
 	}
-	b, err := schemas.NewBatch(memory.DefaultAllocator, k.table)
-	if err != nil {
-		return nil, err
-	}
 	w.wg.Add(1)
-	go p.run(b)
+	go p.run()
 	return p, nil
 }
 
@@ -98,17 +105,20 @@ func (w *Writer) startPartition(k partKey) (*partWriter, error) {
 // rows are written and its part file is finished, so that a quiet partition
 // gives its open-file slot back.
 //
-// Memory: a collection touches hundreds of partitions (accounts x regions)
-// at once. An open Parquet file costs megabytes (column writers, page
-// buffers, dictionaries), so at most Writer.files files are open at a time;
-// a partition that needs one waits for a slot, and a partition that holds
-// one finishes its file after each flush while others wait. Few partitions
-// keep their files open and write large files; many take turns.
+// Memory: a collection touches thousands of partitions (tables x accounts x
+// regions) at once. A partition holds its pending rows as the rows
+// themselves, counted against pendingBudget, and builds Arrow arrays only
+// while it flushes them, so an idle partition costs its rows and a
+// goroutine, never a set of column builders. An open Parquet file costs
+// megabytes (column writers, page buffers, dictionaries), so at most
+// Writer.files files are open at a time; a partition that needs one waits
+// for a slot, and a partition that holds one finishes its file after each
+// flush while others wait. Few partitions keep their files open and write
+// large files; many take turns.
 const idleClose = 2 * time.Second
 
-func (p *partWriter) run(b *schemas.Batch) {
+func (p *partWriter) run() {
 	defer p.w.wg.Done()
-	defer b.Release()
 	idle := time.NewTimer(idleClose)
 	defer idle.Stop()
 	for {
@@ -117,8 +127,8 @@ func (p *partWriter) run(b *schemas.Batch) {
 		select {
 		case r, ok = <-p.ch:
 		case <-idle.C:
-			if p.err == nil && (b.Len() > 0 || p.fw != nil) {
-				p.fail(p.flush(b))
+			if p.err == nil && (len(p.held) > 0 || p.fw != nil) {
+				p.fail(p.flush())
 				if p.err == nil {
 					p.fail(p.closeFile())
 				}
@@ -132,19 +142,16 @@ func (p *partWriter) run(b *schemas.Batch) {
 		if p.err != nil {
 			continue // drain, so senders never block on a failed partition
 		}
-		before := b.Bytes()
-		if err := b.Append(r.meta, r.row); err != nil {
-			p.fail(err)
-			continue
-		}
-		pending := p.w.pending.Add(b.Bytes() - before)
-		if b.Len() >= batchRows || b.Bytes() >= batchBytes || p.fileRows+int64(b.Len()) >= p.w.o.RowsPerFile ||
-			pending > pendingBudget && b.Bytes() >= minBudgetFlush {
-			p.fail(p.flush(b))
+		p.held = append(p.held, r)
+		p.heldBytes += r.size
+		pending := p.w.pending.Add(r.size)
+		if len(p.held) >= batchRows || p.heldBytes >= batchBytes || p.fileRows+int64(len(p.held)) >= p.w.o.RowsPerFile ||
+			pending > pendingBudget && p.heldBytes >= minBudgetFlush {
+			p.fail(p.flush())
 		}
 	}
 	if p.err == nil {
-		p.fail(p.flush(b))
+		p.fail(p.flush())
 	}
 	if p.err == nil {
 		p.fail(p.closeFile())
@@ -154,6 +161,7 @@ func (p *partWriter) run(b *schemas.Batch) {
 		os.Remove(p.tmp.Name())
 	}
 	p.releaseSlot()
+	p.held = nil
 }
 
 func (p *partWriter) fail(err error) {
@@ -176,21 +184,36 @@ func writerProps() *parquet.WriterProperties {
 	)
 }
 
-// flush writes the batch's pending rows to the current part file, opening
-// one if needed and starting new row groups and files at their bounds.
-func (p *partWriter) flush(b *schemas.Batch) error {
-	if b.Len() == 0 {
+// flush writes the pending rows to the current part file, opening one if
+// needed and starting new row groups and files at their bounds. The rows'
+// Arrow arrays exist only for the duration of the call.
+func (p *partWriter) flush() error {
+	if len(p.held) == 0 {
 		return nil
 	}
-	n, size := int64(b.Len()), b.Bytes()
-	p.w.pending.Add(-size)
-	rec := b.NewRecord()
-	defer rec.Release()
+	// The file first: a partition waiting for an open-file slot keeps its
+	// rows as they are rather than as Arrow arrays.
 	if p.fw == nil {
-		if err := p.openFile(b); err != nil {
+		if err := p.openFile(); err != nil {
 			return err
 		}
 	}
+	n, size := int64(len(p.held)), p.heldBytes
+	p.w.pending.Add(-size)
+	b, err := schemas.NewBatch(memory.DefaultAllocator, p.key.table)
+	if err != nil {
+		return err
+	}
+	defer b.Release()
+	for _, r := range p.held {
+		if err := b.Append(r.meta, r.row); err != nil {
+			return err
+		}
+	}
+	clear(p.held) // the slice is reused; the rows are not
+	p.held, p.heldBytes = p.held[:0], 0
+	rec := b.NewRecord()
+	defer rec.Release()
 	if p.rgRows > 0 && (p.rgRows+n > rowGroupRows || p.rgBytes+size > rowGroupBytes) {
 		if err := p.fw.NewBufferedRowGroupChecked(); err != nil {
 			return err
@@ -222,7 +245,7 @@ func (p *partWriter) releaseSlot() {
 	}
 }
 
-func (p *partWriter) openFile(b *schemas.Batch) error {
+func (p *partWriter) openFile() error {
 	p.w.waiting.Add(1)
 	p.w.files <- struct{}{}
 	p.w.waiting.Add(-1)
@@ -240,7 +263,7 @@ func (p *partWriter) openFile(b *schemas.Batch) error {
 	p.bw = fileBuffers.Get().(*bufio.Writer)
 	p.bw.Reset(f)
 	p.hw = hashing.NewWriter(p.bw)
-	fw, err := pqarrow.NewFileWriter(b.Schema(), p.hw, writerProps(), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	fw, err := pqarrow.NewFileWriter(p.schema, p.hw, writerProps(), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 	if err != nil {
 		return err
 	}

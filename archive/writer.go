@@ -42,15 +42,15 @@ type WriterOptions struct {
 	RowsPerFile int64            // rows per Parquet file before a new part starts; 0 = 4Mi
 }
 
-// Limits of the table writers. Memory per open partition is bounded by a
-// pending batch plus one buffered row group.
+// Limits of the table writers. Rows held across partitions are bounded by
+// pendingBudget; a partition with an open file adds one buffered row group.
 const (
-	partitionQueue   = 32       // rows waiting for a partition's goroutine
-	maxOpenFiles     = 32       // Parquet files open at once, across partitions
-	pendingBudget    = 48 << 20 // rows held in batches, across partitions, before the busiest flush
+	partitionQueue   = 4        // rows waiting for a partition's goroutine
+	maxOpenFiles     = 16       // Parquet files open at once, across partitions
+	pendingBudget    = 48 << 20 // bytes of rows held, across partitions, before the busiest flush
 	minBudgetFlush   = 64 << 10 // a partition over the budget flushes once its batch holds this much
-	batchRows        = 8192     // rows per Arrow batch
-	batchBytes       = 2 << 20  // approximate bytes per Arrow batch
+	batchRows        = 8192     // rows a partition holds before it flushes
+	batchBytes       = 2 << 20  // approximate bytes a partition holds before it flushes
 	rowGroupRows     = 1 << 17  // rows per Parquet row group
 	rowGroupBytes    = 16 << 20 // approximate raw bytes per row group
 	defaultFileRows  = 4 << 20  // rows per Parquet file
@@ -75,7 +75,7 @@ type Writer struct {
 	encoders  chan *zstd.Encoder
 	files     chan struct{} // slots for open Parquet files (see idleClose)
 	waiting   atomic.Int32  // partitions waiting for a slot
-	pending   atomic.Int64  // bytes of rows held in partition batches
+	pending   atomic.Int64  // bytes of rows held by partitions, not yet written
 
 	sendMu sync.RWMutex // held for reading for the whole of a Put or Gap; for writing to close the queues
 	closed bool
@@ -281,8 +281,12 @@ func (w *Writer) send(ctx context.Context, table string, t schemas.Target, m sch
 		w.parts[k] = p
 	}
 	w.mu.Unlock()
+	size, err := schemas.RowBytes(m, row)
+	if err != nil {
+		return err
+	}
 	select {
-	case p.ch <- pendingRow{meta: m, row: row}:
+	case p.ch <- pendingRow{meta: m, row: row, size: size}:
 		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("archive: put: %w", ctx.Err())

@@ -1,6 +1,7 @@
 package schemas
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"sync"
@@ -264,6 +265,52 @@ func (b *Batch) Append(m Meta, row Row) error {
 	}
 	b.n++
 	return nil
+}
+
+// RowBytes approximates the memory a row takes in a batch, as Batch.Bytes
+// counts it, without building anything: writers use it to bound the rows
+// they hold before building Arrow arrays from them.
+func RowBytes(m Meta, row Row) (int64, error) {
+	if row == nil {
+		return 0, errors.New("schemas: nil row")
+	}
+	p, err := planFor(row.Table())
+	if err != nil {
+		return 0, err
+	}
+	rv := reflect.ValueOf(row)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Type() != p.rowType {
+		return 0, fmt.Errorf("schemas: table %s: row type %T, want *%s", p.table, row, p.rowType.Name())
+	}
+	rv = rv.Elem()
+	mv := reflect.ValueOf(&m).Elem()
+	var n int64
+	for _, c := range p.cols {
+		v := rv
+		if c.meta {
+			v = mv
+		}
+		n += valueBytes(c.typ, v.FieldByIndex(c.index))
+	}
+	return n, nil
+}
+
+// valueBytes is what appendValue adds to Batch.Bytes for a value.
+func valueBytes(t colType, v reflect.Value) int64 {
+	switch t {
+	case colString:
+		return int64(v.Len()) + 4
+	case colStringPtr:
+		if v.IsNil() {
+			return 1
+		}
+		return int64(v.Elem().Len()) + 4
+	case colInt32:
+		return 4
+	case colBool, colBoolPtr:
+		return 1
+	}
+	return 8
 }
 
 func appendValue(fb array.Builder, t colType, v reflect.Value) int64 {

@@ -144,3 +144,39 @@ func TestBatchRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// RowBytes must count a row as Batch.Bytes does, since writers budget the
+// rows they hold with one and build batches with the other.
+func TestRowBytesMatchesBatch(t *testing.T) {
+	code, ro, sha, size := "AccessDenied", true, "ab", int64(7)
+	rows := []schemas.Row{
+		&schemas.CloudTrailEvent{EventID: "e1", ErrorCode: &code, ReadOnly: &ro, Raw: `{"a":1}`},
+		&schemas.CloudTrailEvent{},
+		&schemas.Object{Bucket: "b", Key: "../k"},
+		&schemas.Resource{Kind: "guardrail", ARN: "arn:aws:bedrock:us-east-1:1:guardrail/x"},
+		&schemas.Invocation{},
+		&schemas.Acquisition{},
+		&schemas.GapRow{},
+	}
+	for _, r := range rows {
+		m := schemas.Meta{ObjectID: "o", BlobSHA256: &sha, BlobSize: &size}
+		b, err := schemas.NewBatch(nil, r.Table())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Append(m, r); err != nil {
+			t.Fatal(err)
+		}
+		got, err := schemas.RowBytes(m, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != b.Bytes() || got <= 0 {
+			t.Errorf("%s: RowBytes %d, Batch.Bytes %d", r.Table(), got, b.Bytes())
+		}
+		b.Release()
+	}
+	if _, err := schemas.RowBytes(schemas.Meta{}, (*schemas.Object)(nil)); err == nil {
+		t.Error("nil row accepted")
+	}
+}
