@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -29,16 +30,19 @@ type pendingRow struct {
 }
 
 // partWriter owns the Parquet files of one (table, account, region). Only
-// its goroutine touches its fields until the queue is closed and drained.
+// its goroutine touches its fields until the queue is closed and drained;
+// a partition without rows for a while parks: its goroutine ends, and the
+// next row starts another.
 type partWriter struct {
-	w      *Writer
-	key    partKey
-	dir    string // relative to the bundle root
-	ch     chan pendingRow
-	schema *arrow.Schema
-	files  []File
-	rows   int64
-	err    error
+	w       *Writer
+	key     partKey
+	dir     string          // relative to the bundle root
+	ch      chan pendingRow // nil while parked; guarded by w.mu
+	senders atomic.Int32    // between queue and sent
+	schema  *arrow.Schema
+	files   []File
+	rows    int64
+	err     error
 
 	next     int // number of the next part file
 	tmp      *os.File
@@ -79,7 +83,8 @@ func PartitionDir(table string, p Partition) string {
 	return path.Join("tables", table, "account="+PartitionValue(p.Account), "region="+PartitionValue(p.Region))
 }
 
-// startPartition makes the partition's directory and starts its goroutine.
+// startPartition makes the partition's directory; its goroutine starts with
+// its first row.
 // The caller holds w.mu.
 func (w *Writer) startPartition(k partKey) (*partWriter, error) {
 	schema, err := schemas.Schema(k.table)
@@ -90,15 +95,48 @@ func (w *Writer) startPartition(k partKey) (*partWriter, error) {
 		w:      w,
 		key:    k,
 		dir:    PartitionDir(k.table, Partition{Account: k.account, Region: k.region}),
-		ch:     make(chan pendingRow, partitionQueue),
 		schema: schema,
 	}
 	if err := w.mkdirLocked(filepath.FromSlash(p.dir)); err != nil {
 		return nil, err
 	}
-	w.wg.Add(1)
-	go p.run()
 	return p, nil
+}
+
+// queue returns the partition's queue, starting its goroutine if it has
+// none, and counts the caller as a sender until it calls sent. The caller
+// holds w.mu.
+func (p *partWriter) queue() chan<- pendingRow {
+	if p.ch == nil {
+		p.ch = make(chan pendingRow, partitionQueue)
+		p.w.wg.Add(1)
+		go p.run(p.ch)
+	}
+	p.senders.Add(1)
+	return p.ch
+}
+
+// sent ends what queue began.
+func (p *partWriter) sent() { p.senders.Add(-1) }
+
+// park ends the partition's goroutine if nothing is on its way to it: no
+// rows held, no file open, no sender between queue and sent, nothing
+// queued. The next row starts a new one. A parked partition costs its file
+// list and counters only, so thousands of quiet partitions cost little.
+func (p *partWriter) park(ch chan pendingRow) bool {
+	if p.err != nil || len(p.held) > 0 || p.fw != nil {
+		return false
+	}
+	p.w.mu.Lock()
+	defer p.w.mu.Unlock()
+	// Senders count themselves under w.mu and leave only after their row
+	// is queued, so with none counted an empty queue stays empty. A closed
+	// queue is empty too, and everything is written: parking is finishing.
+	if p.senders.Load() != 0 || len(ch) != 0 {
+		return false
+	}
+	p.ch = nil
+	return true
 }
 
 // idleClose is how long a partition may go without rows before its pending
@@ -117,7 +155,7 @@ func (w *Writer) startPartition(k partKey) (*partWriter, error) {
 // large files; many take turns.
 const idleClose = 2 * time.Second
 
-func (p *partWriter) run() {
+func (p *partWriter) run(ch chan pendingRow) {
 	defer p.w.wg.Done()
 	idle := time.NewTimer(idleClose)
 	defer idle.Stop()
@@ -125,13 +163,17 @@ func (p *partWriter) run() {
 		var r pendingRow
 		var ok bool
 		select {
-		case r, ok = <-p.ch:
+		case r, ok = <-ch:
 		case <-idle.C:
 			if p.err == nil && (len(p.held) > 0 || p.fw != nil) {
 				p.fail(p.flush())
 				if p.err == nil {
 					p.fail(p.closeFile())
 				}
+			}
+			if p.park(ch) {
+				p.held = nil
+				return
 			}
 			continue
 		}

@@ -269,6 +269,10 @@ func (w *Writer) setErr(err error) {
 // send queues a row for its partition's goroutine, starting it on first
 // use. The caller holds sendMu for reading, so the queues stay open.
 func (w *Writer) send(ctx context.Context, table string, t schemas.Target, m schemas.Meta, row schemas.Row) error {
+	size, err := schemas.RowBytes(m, row)
+	if err != nil {
+		return err
+	}
 	k := partKey{table, t.Account, t.Region}
 	w.mu.Lock()
 	p := w.parts[k]
@@ -280,13 +284,11 @@ func (w *Writer) send(ctx context.Context, table string, t schemas.Target, m sch
 		}
 		w.parts[k] = p
 	}
+	ch := p.queue()
 	w.mu.Unlock()
-	size, err := schemas.RowBytes(m, row)
-	if err != nil {
-		return err
-	}
+	defer p.sent()
 	select {
-	case p.ch <- pendingRow{meta: m, row: row, size: size}:
+	case ch <- pendingRow{meta: m, row: row, size: size}:
 		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("archive: put: %w", ctx.Err())
@@ -313,7 +315,9 @@ func (w *Writer) closeQueues() bool {
 		w.closed = true
 		w.mu.Lock()
 		for _, p := range w.parts {
-			close(p.ch)
+			if p.ch != nil {
+				close(p.ch)
+			}
 		}
 		w.mu.Unlock()
 	}
