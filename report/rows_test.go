@@ -12,6 +12,7 @@ import (
 
 	"github.com/custodyhq/custody/archive"
 	"github.com/custodyhq/custody/collect/trail"
+	"github.com/custodyhq/custody/collect/trailfiles"
 	"github.com/custodyhq/custody/schemas"
 )
 
@@ -100,6 +101,14 @@ func resource(kind, arn, id, version, name, status string, norm any) *Record {
 	}
 	return &Record{Table: schemas.TableResources, Partition: archive.Partition{Account: acct, Region: "us-east-1"},
 		Meta: schemas.Meta{Kind: kind, ObjectID: oid}, Resource: r}
+}
+
+// validation is a trail file's validation row, as cloudtrail.files
+// records it.
+func validation(name, status, file, check string) *Record {
+	key := "AWSLogs/" + acct + "/CloudTrail/us-east-1/2026/11/16/" + name
+	return resource(trailfiles.KindValidation, "s3://trail-bucket/"+key, key, "", name, status,
+		map[string]any{"file": file, "check": check, "detail": "", "digest": "", "want_sha256": "", "got_sha256": ""})
 }
 
 func guardrail(version string, strength string, pii bool) *Record {

@@ -13,6 +13,7 @@ func Rules() []Rule {
 	out = append(out, accessRules()...)
 	out = append(out, infrastructureRules()...)
 	out = append(out, aiRules()...)
+	out = append(out, integrityRules()...)
 	out = append(out, dataStoreRules()...)
 	out = append(out, invocationRules()...)
 	out = append(out, privateDataRules()...)

@@ -92,6 +92,17 @@ var ruleCases = []struct {
 	{"ai.custom-model-created", "listed", rows(ev("us-east-1", at(0), bedrock, "ListCustomModels")), 0},
 	{"ai.audit-log-tampering", "trail stopped", rows(ev("us-east-1", at(0), "cloudtrail.amazonaws.com", "StopLogging", writes)), High},
 	{"ai.audit-log-tampering", "selectors changed", rows(ev("us-east-1", at(0), "cloudtrail.amazonaws.com", "PutEventSelectors", writes)), High},
+	{"ai.trail-file-tampered", "log file rewritten", rows(
+		validation("444455556666_CloudTrail_us-east-1_20261116T0300Z_AbCdEfGhIjKlMnOp.json.gz", "invalid", "log", "hash"),
+		validation("444455556666_CloudTrail_us-east-1_20261116T0400Z_QrStUvWxYzAbCdEf.json.gz", "valid", "log", "")), High},
+	{"ai.trail-file-tampered", "digest chain broken", rows(
+		validation("444455556666_CloudTrail-Digest_us-east-1_management-events_us-east-1_20261116T050000Z.json.gz", "invalid", "digest", "chain-missing")), High},
+	{"ai.trail-file-tampered", "digest key not listed", rows(
+		validation("444455556666_CloudTrail-Digest_us-east-1_management-events_us-east-1_20261116T050000Z.json.gz", "invalid", "digest", "no-public-key")), Medium},
+	{"ai.trail-file-tampered", "valid files and one without a digest", rows(
+		validation("444455556666_CloudTrail_us-east-1_20261116T0300Z_AbCdEfGhIjKlMnOp.json.gz", "valid", "log", ""),
+		validation("444455556666_CloudTrail_us-east-1_20261116T0400Z_QrStUvWxYzAbCdEf.json.gz", "no-digest", "log", ""),
+		validation("444455556666_CloudTrail-Digest_us-east-1_management-events_us-east-1_20261116T050000Z.json.gz", "valid", "digest", "")), 0},
 	{"ai.audit-log-tampering", "trails described", rows(ev("us-east-1", at(0), "cloudtrail.amazonaws.com", "DescribeTrails")), 0},
 
 	// Data store changes.
