@@ -2,12 +2,14 @@ package archive
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/klauspost/compress/zstd"
 
@@ -23,10 +25,37 @@ func newEncoder() (*zstd.Encoder, error) {
 		zstd.WithEncoderCRC(true))
 }
 
-// putBlob streams body once through a SHA-256 of the raw bytes and a zstd
-// encoder into a temporary file, hashing the stored bytes on their way to
-// disk, then renames it to its content address. A blob already stored is
-// not stored again.
+// A blob is stored zstd-compressed only when that saves something: the
+// writer compresses the first probeSize bytes of the body (all of it, when
+// it is shorter) and, when they do not shrink below compressPercent of
+// their size, stores the whole blob as is. Most large evidence is already
+// compressed (gzipped trail files, PDFs, zips, model weights); stored raw,
+// its stored digest is its raw digest, and one SHA-256 writes or verifies
+// it instead of two and a zstd pass.
+const (
+	probeSize       = 1 << 20
+	compressPercent = 97
+)
+
+// compresses reports whether n raw bytes that zstd encodes to z bytes are
+// worth storing compressed.
+func compresses(z, n int) bool { return z < n && int64(z)*100 <= int64(n)*compressPercent }
+
+// probeBuffers hold one blob's probe: its raw bytes and their encoding.
+type probeBuffers struct {
+	raw []byte
+	z   []byte       // a whole short body, encoded
+	enc bytes.Buffer // the probe of a longer one, encoded
+}
+
+var probes = sync.Pool{New: func() any { return &probeBuffers{raw: make([]byte, probeSize)} }}
+
+// putBlob streams body once into a temporary file, hashing the stored bytes
+// on their way to disk, then renames it to its content address. The body's
+// first probeSize bytes are held in memory while the writer decides how to
+// store it (see compresses); a compressed blob also has its raw bytes
+// hashed before they reach the zstd encoder. A blob already stored is not
+// stored again.
 func (w *Writer) putBlob(ctx context.Context, body io.Reader) (File, error) {
 	var enc *zstd.Encoder
 	select {
@@ -59,25 +88,17 @@ func (w *Writer) putBlob(ctx context.Context, body io.Reader) (File, error) {
 	}()
 	bw := bufio.NewWriterSize(tmp, 256<<10)
 	stored := hashing.NewWriter(bw)
-	enc.Reset(stored)
-	raw := hashing.NewWriter(enc)
 	br := &bodyReader{r: body}
-	if _, err := io.Copy(raw, br); err != nil {
-		enc.Reset(nil)
+	f, err := writeBlob(stored, br, enc)
+	if err != nil {
 		if br.err != nil {
 			return File{}, &bodyError{br.err}
 		}
 		return File{}, err
 	}
-	if err := enc.Close(); err != nil {
-		return File{}, err
-	}
-	enc.Reset(nil)
 	if err := bw.Flush(); err != nil {
 		return File{}, err
 	}
-	f := File{SHA256: stored.Sum(), Size: stored.Size(), RawSHA256: raw.Sum(), RawSize: raw.Size()}
-	f.Path = BlobPath(f.RawSHA256)
 	if err := tmp.Sync(); err != nil {
 		return File{}, err
 	}
@@ -102,6 +123,84 @@ func (w *Writer) putBlob(ctx context.Context, body io.Reader) (File, error) {
 	w.blobs[f.RawSHA256] = f
 	return f, nil
 }
+
+// writeBlob reads body once and writes the blob to stored, compressed or
+// as is, and returns its File with digests, sizes and path.
+func writeBlob(stored *hashing.Writer, body io.Reader, enc *zstd.Encoder) (File, error) {
+	pb := probes.Get().(*probeBuffers)
+	defer probes.Put(pb)
+	pb.enc.Reset()
+	n, err := io.ReadFull(body, pb.raw)
+	probe := pb.raw[:n]
+	switch err {
+	case io.EOF, io.ErrUnexpectedEOF:
+		// The whole body is the probe: encode it in one go and keep
+		// whichever form is stored.
+		z := enc.EncodeAll(probe, pb.z[:0])
+		pb.z = z
+		if !compresses(len(z), n) {
+			return writeRaw(stored, probe, nil)
+		}
+		if _, err := stored.Write(z); err != nil {
+			return File{}, err
+		}
+		return blobFile(stored, hashing.Bytes(probe), int64(n)), nil
+	case nil:
+	default:
+		return File{}, err
+	}
+	// A longer body: its probe goes through the encoder into memory, and
+	// the encoder's output then goes on to the file if it is kept.
+	out := &switchWriter{w: &pb.enc}
+	enc.Reset(out)
+	defer enc.Reset(nil)
+	raw := hashing.NewWriter(enc)
+	if _, err := raw.Write(probe); err != nil {
+		return File{}, err
+	}
+	if err := enc.Flush(); err != nil {
+		return File{}, err
+	}
+	if !compresses(pb.enc.Len(), n) {
+		return writeRaw(stored, probe, body)
+	}
+	if _, err := stored.Write(pb.enc.Bytes()); err != nil {
+		return File{}, err
+	}
+	out.w = stored
+	if _, err := io.Copy(raw, body); err != nil {
+		return File{}, err
+	}
+	if err := enc.Close(); err != nil {
+		return File{}, err
+	}
+	return blobFile(stored, raw.Sum(), raw.Size()), nil
+}
+
+// writeRaw stores a blob as is: the probe, then the rest of the body.
+func writeRaw(stored *hashing.Writer, probe []byte, rest io.Reader) (File, error) {
+	if _, err := stored.Write(probe); err != nil {
+		return File{}, err
+	}
+	if rest != nil {
+		if _, err := io.Copy(stored, rest); err != nil {
+			return File{}, err
+		}
+	}
+	f := File{SHA256: stored.Sum(), Size: stored.Size()}
+	f.RawSHA256, f.RawSize, f.Path = f.SHA256, f.Size, BlobPath(f.SHA256, false)
+	return f, nil
+}
+
+// blobFile is the File of a blob stored compressed.
+func blobFile(stored *hashing.Writer, raw string, rawSize int64) File {
+	return File{SHA256: stored.Sum(), Size: stored.Size(), RawSHA256: raw, RawSize: rawSize, Path: BlobPath(raw, true)}
+}
+
+// switchWriter writes to w, which may be changed between writes.
+type switchWriter struct{ w io.Writer }
+
+func (s *switchWriter) Write(p []byte) (int, error) { return s.w.Write(p) }
 
 // IsBodyError reports whether an error from Put came from reading the
 // Evidence's Body rather than from the bundle.

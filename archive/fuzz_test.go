@@ -29,7 +29,7 @@ func FuzzManifest(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(mb)
-	f.Add(bytes.Replace(mb, []byte(`"format_version": 1`), []byte(`"format_version": 2`), 1))
+	f.Add(bytes.Replace(mb, []byte(`"format_version": 2`), []byte(`"format_version": 99`), 1))
 	f.Add(bytes.Replace(mb, []byte("blobs/sha256/"), []byte("../sha256/"), 1))
 	f.Add([]byte(`{"format_version":1}`))
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -120,7 +120,7 @@ type File struct {
 	Table     string     `json:"table,omitempty"`
 	Partition *Partition `json:"partition,omitempty"`
 	Rows      int64      `json:"rows,omitempty"`
-	RawSHA256 string     `json:"raw_sha256,omitempty"` // blobs: digest of the content before compression
+	RawSHA256 string     `json:"raw_sha256,omitempty"` // blobs: digest of the content before compression (= SHA256 when stored as is)
 	RawSize   int64      `json:"raw_size,omitempty"`
 }
 
@@ -155,7 +155,7 @@ func ParseManifest(b []byte) (*Manifest, error) {
 	if probe.FormatVersion == nil {
 		return nil, fmt.Errorf("%w: no format_version", ErrMalformedManifest)
 	}
-	if *probe.FormatVersion != schemas.FormatVersion || probe.MediaType != schemas.MediaTypeManifest {
+	if manifestMediaType(*probe.FormatVersion) != probe.MediaType {
 		return nil, fmt.Errorf("%w: format_version %d, media_type %q", ErrUnsupportedVersion, *probe.FormatVersion, probe.MediaType)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -178,6 +178,18 @@ func ParseManifest(b []byte) (*Manifest, error) {
 		return nil, fmt.Errorf("%w: %v", ErrMalformedManifest, err)
 	}
 	return m, nil
+}
+
+// manifestMediaType is the media type of a manifest of the given format
+// version, or "" for a version this build does not read.
+func manifestMediaType(version int) string {
+	switch version {
+	case schemas.FormatVersion:
+		return schemas.MediaTypeManifest
+	case 1:
+		return schemas.MediaTypeManifestV1
+	}
+	return ""
 }
 
 func (m *Manifest) validate() error {
@@ -207,8 +219,8 @@ func (m *Manifest) validate() error {
 			if !isDigest(f.RawSHA256) {
 				return fmt.Errorf("file %q: bad raw_sha256", f.Path)
 			}
-			if f.Path != BlobPath(f.RawSHA256) {
-				return fmt.Errorf("blob %q is not at its address", f.Path)
+			if err := m.checkBlobForm(f); err != nil {
+				return err
 			}
 			if f.Table != "" || f.Partition != nil || f.Rows != 0 {
 				return fmt.Errorf("blob %q has table fields", f.Path)
@@ -238,13 +250,43 @@ func reserved(name string) bool {
 	return false
 }
 
-// BlobPath is where a blob with the given raw sha256 lives in a bundle.
-func BlobPath(raw string) string {
-	if len(raw) < 2 {
-		return "blobs/sha256/" + raw + ".zst"
+// checkBlobForm checks that a blob is at its address in one of the forms
+// its format version allows: zstd-compressed at <raw>.zst (every version),
+// or, from version 2, stored as is at <raw>, its stored digest and size
+// then being its raw ones.
+func (m *Manifest) checkBlobForm(f File) error {
+	switch {
+	case f.Path == BlobPath(f.RawSHA256, true):
+		return nil
+	case f.Path != BlobPath(f.RawSHA256, false):
+		return fmt.Errorf("blob %q is not at its address", f.Path)
+	case m.FormatVersion < 2:
+		return fmt.Errorf("blob %q is stored uncompressed, which format version %d does not allow", f.Path, m.FormatVersion)
+	case f.SHA256 != f.RawSHA256 || f.Size != f.RawSize:
+		return fmt.Errorf("blob %q is stored uncompressed but its stored digest or size is not its raw one", f.Path)
 	}
-	return "blobs/sha256/" + raw[:2] + "/" + raw + ".zst"
+	return nil
 }
+
+// BlobPath is where a blob with the given raw sha256 lives in a bundle:
+// <raw>.zst when it is stored zstd-compressed, <raw> when stored as is.
+func BlobPath(raw string, compressed bool) string {
+	p := "blobs/sha256/" + raw
+	if len(raw) >= 2 {
+		p = "blobs/sha256/" + raw[:2] + "/" + raw
+	}
+	if compressed {
+		p += BlobSuffix
+	}
+	return p
+}
+
+// BlobSuffix ends the name of a zstd-compressed blob.
+const BlobSuffix = ".zst"
+
+// Compressed reports whether a blob is stored zstd-compressed, as its name
+// says; a blob without the suffix is stored as is.
+func (f File) Compressed() bool { return strings.HasSuffix(f.Path, BlobSuffix) }
 
 func isDigest(s string) bool {
 	if len(s) != 64 {

@@ -209,9 +209,10 @@ func NewDecoder() (*zstd.Decoder, error) {
 		zstd.WithDecoderMaxMemory(1<<40))
 }
 
-// OpenBlob returns a blob's raw content. The reader fails at EOF if the
-// content does not match its address or its recorded size, and never
-// yields more than the recorded size.
+// OpenBlob returns a blob's raw content, decompressing it when it is
+// stored compressed. The reader fails at EOF if the content does not match
+// its address or its recorded size, and never yields more than the
+// recorded size.
 func (r *Reader) OpenBlob(raw string) (io.ReadCloser, error) {
 	i, ok := r.blobs[raw]
 	if !ok {
@@ -221,6 +222,9 @@ func (r *Reader) OpenBlob(raw string) (io.ReadCloser, error) {
 	of, err := r.tree.Open(bf.Path)
 	if err != nil {
 		return nil, err
+	}
+	if !bf.Compressed() {
+		return &blobReader{of: of, h: hashing.NewReader(io.LimitReader(of, bf.RawSize+1)), want: *bf}, nil
 	}
 	dec, err := NewDecoder()
 	if err != nil {
@@ -237,7 +241,7 @@ func (r *Reader) OpenBlob(raw string) (io.ReadCloser, error) {
 
 type blobReader struct {
 	of   *OpenFile
-	dec  *zstd.Decoder
+	dec  *zstd.Decoder // nil for a blob stored as is
 	h    *hashing.Reader
 	want File
 }
@@ -256,6 +260,8 @@ func (b *blobReader) Read(p []byte) (int, error) {
 }
 
 func (b *blobReader) Close() error {
-	b.dec.Close()
+	if b.dec != nil {
+		b.dec.Close()
+	}
 	return b.of.Close()
 }

@@ -88,7 +88,7 @@ func dataStoreRules() []Rule {
 			References: []string{"https://genai.owasp.org/llmrisk/llm042025-data-and-model-poisoning/", "https://atlas.mitre.org/techniques/AML.T0051.001"},
 			Tables:     []string{schemas.TableObjects},
 			Query: tableSQL(schemas.TableObjects, "account, region, bucket, key, version_id, last_modified, blob_sha256",
-				"last_modified BETWEEN $since AND $until") + " -- each blob, zstd-decompressed from blobs/sha256/<aa>/<sha256>.zst, searched for the markers",
+				"last_modified BETWEEN $since AND $until") + " -- each blob, read from blobs/sha256/<aa>/<sha256> (zstd-decompressed when stored as <sha256>.zst), searched for the markers",
 			New: func() Detector { return &poisoned{found: map[string][]string{}} },
 		},
 	}

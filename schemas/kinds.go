@@ -45,7 +45,10 @@ const (
 
 // Media types of the documents custody writes.
 const (
-	MediaTypeManifest     = "application/vnd.custody.manifest.v1+json"
+	MediaTypeManifest = "application/vnd.custody.manifest.v2+json"
+	// MediaTypeManifestV1 is the manifest media type of format version 1,
+	// which this build still reads.
+	MediaTypeManifestV1   = "application/vnd.custody.manifest.v1+json"
 	MediaTypeVerifyReport = "application/vnd.custody.verify-report.v1+json"
 	MediaTypeInspect      = "application/vnd.custody.inspect.v1+json"
 	MediaTypeCustodyEntry = "application/vnd.custody.custody-entry.v1+json"
@@ -56,6 +59,7 @@ const (
 	MediaTypeDrift = "application/vnd.custody.drift-report.v1+json"
 )
 
-// FormatVersion is the bundle format version this build writes and the only
-// one it reads.
-const FormatVersion = 1
+// FormatVersion is the bundle format version this build writes. It reads
+// this version and version 1, whose blobs are all zstd-compressed
+// (schemas/BUNDLE.md, Changes).
+const FormatVersion = 2

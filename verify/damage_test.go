@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/custodyhq/custody/archive"
 	"github.com/custodyhq/custody/archive/archivetest"
 	"github.com/custodyhq/custody/archive/hashing"
+	"github.com/custodyhq/custody/schemas"
 	"github.com/custodyhq/custody/verify"
 )
 
@@ -107,18 +109,7 @@ func TestFlipOneByteInEachFile(t *testing.T) {
 func TestDamage(t *testing.T) {
 	src := archivetest.Fixture(t)
 	const table = "tables/cloudtrail_events/account=111111111111/region=us-east-1/part-0.parquet"
-	blob := ""
-	r, err := archive.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range r.Manifest().Files {
-		if f.IsBlob() {
-			blob = f.Path
-			break
-		}
-	}
-	r.Close()
+	blob, rawBlob := blobs(t, src)
 
 	cases := []struct {
 		name   string
@@ -142,6 +133,9 @@ func TestDamage(t *testing.T) {
 		{"delete blob", func(t *testing.T, dir string) {
 			os.Remove(filepath.Join(dir, blob))
 		}, verify.Options{}, verify.KindMissingFile, blob},
+		{"truncate raw blob", func(t *testing.T, dir string) {
+			mutate(t, filepath.Join(dir, rawBlob), func(b []byte) []byte { return b[:len(b)/2] })
+		}, verify.Options{}, verify.KindSizeMismatch, rawBlob},
 		{"delete custody", func(t *testing.T, dir string) {
 			os.Remove(filepath.Join(dir, archive.CustodyName))
 		}, verify.Options{}, verify.KindMissingFile, archive.CustodyName},
@@ -160,7 +154,7 @@ func TestDamage(t *testing.T) {
 		{"no key", func(t *testing.T, dir string) {}, verify.Options{SkipSignature: false, Verifier: nil}, verify.KindNoKey, archive.SignatureName},
 		{"unknown version", func(t *testing.T, dir string) {
 			mutate(t, filepath.Join(dir, archive.ManifestName), func(b []byte) []byte {
-				return bytes.Replace(b, []byte(`"format_version": 1`), []byte(`"format_version": 2`), 1)
+				return bytes.Replace(b, []byte(`"format_version": 2`), []byte(`"format_version": 99`), 1)
 			})
 		}, verify.Options{}, verify.KindUnknownVersion, archive.ManifestName},
 		{"row count", func(t *testing.T, dir string) {
@@ -190,7 +184,7 @@ func TestDamage(t *testing.T) {
 		kind   string
 		path   string
 	}{"zstd bomb", func(t *testing.T, dir string) {
-		// 64 MiB of zeros in a few KiB, in place of a 35-byte blob whose
+		// 64 MiB of zeros in a few KiB, in place of a 1400-byte blob whose
 		// stored digest is re-signed: decoding stops at the recorded size.
 		var bomb bytes.Buffer
 		enc, _ := zstd.NewWriter(&bomb, zstd.WithEncoderLevel(zstd.SpeedFastest))
@@ -223,6 +217,121 @@ func TestDamage(t *testing.T) {
 			expectOne(t, r, c.kind, c.path)
 			if c.kind == verify.KindSizeMismatch && !strings.Contains(r.Problems[0].Detail, "bytes") {
 				t.Errorf("detail %q", r.Problems[0].Detail)
+			}
+		})
+	}
+}
+
+// blobs returns the path of a compressed blob and of a blob stored as is in
+// the fixture at src.
+func blobs(t *testing.T, src string) (compressed, raw string) {
+	t.Helper()
+	r, err := archive.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for _, f := range r.Manifest().Files {
+		switch {
+		case !f.IsBlob():
+		case f.Compressed() && compressed == "":
+			compressed = f.Path
+		case !f.Compressed() && raw == "":
+			raw = f.Path
+		}
+	}
+	if compressed == "" || raw == "" {
+		t.Fatalf("the fixture needs a compressed blob and one stored as is, has %q and %q", compressed, raw)
+	}
+	return compressed, raw
+}
+
+// TestBlobForms damages the form a blob is stored in: renamed to the other
+// form, or listed in the other form by a manifest signed again.
+func TestBlobForms(t *testing.T) {
+	src := archivetest.Fixture(t)
+	zblob, rawBlob := blobs(t, src)
+	reseal := func(dir string, edit func(m *archive.Manifest, f *archive.File)) {
+		archivetest.Reseal(t, dir, archivetest.Signer(t, "ed25519"), func(m *archive.Manifest) {
+			for i := range m.Files {
+				if p := m.Files[i].Path; p == zblob || p == rawBlob {
+					edit(m, &m.Files[i])
+				}
+			}
+			slices.SortFunc(m.Files, func(a, b archive.File) int { return strings.Compare(a.Path, b.Path) })
+		})
+	}
+	rename := func(dir, from, to string) {
+		if err := os.Rename(filepath.Join(dir, from), filepath.Join(dir, to)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := []struct {
+		name   string
+		damage func(dir string)
+		want   []verify.Problem // kind and path; details are not compared
+	}{
+		{"raw blob renamed .zst", func(dir string) {
+			rename(dir, rawBlob, rawBlob+archive.BlobSuffix)
+		}, []verify.Problem{{Kind: verify.KindMissingFile, Path: rawBlob}, {Kind: verify.KindUnlistedFile, Path: rawBlob + archive.BlobSuffix}}},
+		{"compressed blob renamed raw", func(dir string) {
+			rename(dir, zblob, strings.TrimSuffix(zblob, archive.BlobSuffix))
+		}, []verify.Problem{{Kind: verify.KindMissingFile, Path: zblob}, {Kind: verify.KindUnlistedFile, Path: strings.TrimSuffix(zblob, archive.BlobSuffix)}}},
+		{"raw bytes claimed compressed", func(dir string) {
+			// Renamed and listed as .zst, every digest signed again: the
+			// bytes are not zstd.
+			rename(dir, rawBlob, rawBlob+archive.BlobSuffix)
+			reseal(dir, func(_ *archive.Manifest, f *archive.File) {
+				if f.Path == rawBlob {
+					f.Path += archive.BlobSuffix
+				}
+			})
+		}, []verify.Problem{{Kind: verify.KindBlobMismatch, Path: rawBlob + archive.BlobSuffix}}},
+		{"compressed bytes claimed raw", func(dir string) {
+			// Renamed and listed as stored as is, its stored digest kept:
+			// a blob stored as is must have its raw digest.
+			raw := strings.TrimSuffix(zblob, archive.BlobSuffix)
+			rename(dir, zblob, raw)
+			reseal(dir, func(_ *archive.Manifest, f *archive.File) {
+				if f.Path == zblob {
+					f.Path = raw
+				}
+			})
+		}, []verify.Problem{{Kind: verify.KindBadManifest, Path: archive.ManifestName}}},
+		{"compressed bytes claimed raw with the raw digest", func(dir string) {
+			// The same with the stored digest and size made the raw ones:
+			// the file's bytes do not hash to them.
+			raw := strings.TrimSuffix(zblob, archive.BlobSuffix)
+			rename(dir, zblob, raw)
+			reseal(dir, func(m *archive.Manifest, f *archive.File) {
+				if f.Path == zblob {
+					m.Blobs.StoredBytes += f.RawSize - f.Size
+					f.Path, f.SHA256, f.Size = raw, f.RawSHA256, f.RawSize
+				}
+			})
+		}, []verify.Problem{{Kind: verify.KindSizeMismatch, Path: strings.TrimSuffix(zblob, archive.BlobSuffix)}}},
+		{"raw blob replaced, same size", func(dir string) {
+			mutate(t, filepath.Join(dir, rawBlob), flip)
+		}, []verify.Problem{{Kind: verify.KindSHA256Mismatch, Path: rawBlob}}},
+		{"raw blob in a version 1 manifest", func(dir string) {
+			// Version 1 stored every blob compressed: a reader must not
+			// take a raw blob from a bundle that claims it.
+			reseal(dir, func(m *archive.Manifest, _ *archive.File) {
+				m.FormatVersion, m.MediaType = 1, schemas.MediaTypeManifestV1
+			})
+		}, []verify.Problem{{Kind: verify.KindBadManifest, Path: archive.ManifestName}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := fixtureCopy(t, src)
+			c.damage(dir)
+			r := run(t, dir, verify.Options{})
+			var got []verify.Problem
+			for _, p := range r.Problems {
+				got = append(got, verify.Problem{Kind: p.Kind, Path: p.Path})
+			}
+			if r.OK || !slices.Equal(got, c.want) {
+				t.Fatalf("problems %v, want %v", r.Problems, c.want)
 			}
 		})
 	}

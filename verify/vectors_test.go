@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,7 +16,7 @@ import (
 	"github.com/custodyhq/custody/verify"
 )
 
-var updateVectors = flag.Bool("update", false, "rebuild the bundles in testdata/bundles")
+var updateVectors = flag.Bool("update", false, "seal the bundles in testdata/bundles that are missing")
 
 // expectKind maps a vector's expect file to the problem it must produce.
 var expectKind = map[string]string{
@@ -26,8 +27,21 @@ var expectKind = map[string]string{
 	"unknown-version": verify.KindUnknownVersion,
 }
 
-// smallBundle writes a minimal bundle: one partition of three tables, two
-// blobs, one gap. Vectors are committed, so they are kept small.
+// vectors maps each vector's directory to its expectation. The first five
+// were sealed in format version 1, every blob compressed; valid-blob-forms
+// in version 2, with blobs stored both ways.
+var vectors = map[string]string{
+	"valid":            "valid",
+	"bad-signature":    "bad-signature",
+	"blob-mismatch":    "blob-mismatch",
+	"unlisted-file":    "unlisted-file",
+	"unknown-version":  "unknown-version",
+	"valid-blob-forms": "valid",
+}
+
+// smallBundle writes a minimal bundle: one partition of three tables, four
+// blobs (three too small to compress, stored as is, and one compressed),
+// one gap. Vectors are committed, so they are kept small.
 func smallBundle(t *testing.T, dir string) {
 	t.Helper()
 	ctx := context.Background()
@@ -41,8 +55,11 @@ func smallBundle(t *testing.T, dir string) {
 			t.Fatal(err)
 		}
 	}
-	w.Put(ctx, schemas.Evidence{Kind: schemas.KindS3Object, Unit: schemas.Unit{Source: "kbobjects", ID: "u", Target: archivetest.Targets[0]}, ObjectID: "s3://kb/b.txt",
+	u := schemas.Unit{Source: "kbobjects", ID: "u", Target: archivetest.Targets[0]}
+	w.Put(ctx, schemas.Evidence{Kind: schemas.KindS3Object, Unit: u, ObjectID: "s3://kb/b.txt",
 		Row: &schemas.Object{Bucket: "kb", Key: "b.txt"}, Body: strings.NewReader("second document\n")})
+	w.Put(ctx, schemas.Evidence{Kind: schemas.KindS3Object, Unit: u, ObjectID: "s3://kb/c.txt",
+		Row: &schemas.Object{Bucket: "kb", Key: "c.txt"}, Body: strings.NewReader(strings.Repeat("third document, longer\n", 40))})
 	if err := w.Gap(ctx, archivetest.Gaps()[0]); err != nil {
 		t.Fatal(err)
 	}
@@ -51,9 +68,15 @@ func smallBundle(t *testing.T, dir string) {
 	}
 }
 
+// buildVectors seals the vectors whose directory is missing. A vector is
+// never rebuilt: those sealed by earlier builds, in earlier format
+// versions, are what later builds must keep reading. To rebuild one,
+// delete its directory.
 func buildVectors(t *testing.T, root string) {
-	os.RemoveAll(root)
-	for name := range expectKind {
+	for name, expect := range vectors {
+		if _, err := os.Stat(filepath.Join(root, name)); err == nil {
+			continue
+		}
 		dir := filepath.Join(root, name, "bundle")
 		smallBundle(t, dir)
 		switch name {
@@ -66,9 +89,9 @@ func buildVectors(t *testing.T, root string) {
 		case "unknown-version":
 			p := filepath.Join(dir, archive.ManifestName)
 			b, _ := os.ReadFile(p)
-			os.WriteFile(p, bytes.Replace(b, []byte(`"format_version": 1`), []byte(`"format_version": 2`), 1), 0o644)
+			os.WriteFile(p, bytes.Replace(b, fmt.Appendf(nil, `"format_version": %d`, schemas.FormatVersion), []byte(`"format_version": 99`), 1), 0o644)
 		}
-		if err := os.WriteFile(filepath.Join(root, name, "expect"), []byte(name+"\n"), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(root, name, "expect"), []byte(expect+"\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -87,6 +110,9 @@ func TestVectors(t *testing.T) {
 		t.Fatalf("%v (run go test ./verify -run TestVectors -update)", err)
 	}
 	v := archivetest.Verifier(t, "ed25519")
+	if len(cases) != len(vectors) {
+		t.Errorf("%d vectors in %s, want %d (run go test ./verify -run TestVectors -update)", len(cases), root, len(vectors))
+	}
 	for _, c := range cases {
 		t.Run(c.Name(), func(t *testing.T) {
 			b, err := os.ReadFile(filepath.Join(root, c.Name(), "expect"))
@@ -105,11 +131,34 @@ func TestVectors(t *testing.T) {
 				if !r.OK {
 					t.Fatalf("problems %v", r.Problems)
 				}
+				if c.Name() == "valid-blob-forms" {
+					checkBlobForms(t, filepath.Join(root, c.Name(), "bundle"))
+				}
 				return
 			}
 			if r.OK || !r.Has(kind) {
 				t.Fatalf("problems %v, want %q", r.Problems, kind)
 			}
 		})
+	}
+}
+
+// checkBlobForms asserts that a vector holds what it is kept for: a bundle
+// of the current format version with blobs stored both ways.
+func checkBlobForms(t *testing.T, dir string) {
+	t.Helper()
+	r, err := archive.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	forms := map[bool]int{}
+	for _, f := range r.Manifest().Files {
+		if f.IsBlob() {
+			forms[f.Compressed()]++
+		}
+	}
+	if v := r.Manifest().FormatVersion; v != schemas.FormatVersion || forms[true] == 0 || forms[false] == 0 {
+		t.Fatalf("format version %d, %d compressed blobs, %d stored as is; want version %d with both", v, forms[true], forms[false], schemas.FormatVersion)
 	}
 }

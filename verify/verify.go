@@ -428,19 +428,27 @@ func (c *checker) expectedFiles(m *archive.Manifest, st *archive.Statement, sums
 	return want
 }
 
-// limits of the blob decoder per worker.
-const decoderMaxWindow = 64 << 20
+// worker is what one file-checking worker reuses from file to file: a zstd
+// decoder, made on first use, and read buffers.
+type worker struct {
+	dec       *zstd.Decoder
+	buf, buf2 []byte
+}
+
+// readBuffer is the size of a worker's read buffers: large reads keep
+// hashing, not system calls, the cost of a large file.
+const readBuffer = 256 << 10
 
 func (c *checker) checkFiles(ctx context.Context, want []expected) error {
-	decoders := make(chan *zstd.Decoder, c.o.Workers)
+	workers := make(chan *worker, c.o.Workers)
 	for range c.o.Workers {
-		decoders <- nil
+		workers <- &worker{buf: make([]byte, readBuffer)}
 	}
 	defer func() {
-		close(decoders)
-		for d := range decoders {
-			if d != nil {
-				d.Close()
+		close(workers)
+		for wk := range workers {
+			if wk.dec != nil {
+				wk.dec.Close()
 			}
 		}
 	}()
@@ -455,15 +463,12 @@ func (c *checker) checkFiles(ctx context.Context, want []expected) error {
 			break
 		}
 		g.Go(func() error {
-			dec := <-decoders
-			defer func() { decoders <- dec }()
-			if dec == nil {
-				var err error
-				if dec, err = archive.NewDecoder(); err != nil {
-					return err
-				}
+			wk := <-workers
+			defer func() { workers <- wk }()
+			ok, rows, err := c.checkFile(gctx, f, wk)
+			if err != nil {
+				return err
 			}
-			ok, rows := c.checkFile(gctx, f, dec)
 			totals.Lock()
 			defer totals.Unlock()
 			if ok {
@@ -488,66 +493,81 @@ func (c *checker) checkFiles(ctx context.Context, want []expected) error {
 }
 
 // checkFile checks one file: presence, size, digest through a reader that
-// never reads past the expected size, then its blob or table content.
-func (c *checker) checkFile(ctx context.Context, f expected, dec *zstd.Decoder) (ok bool, rows int64) {
+// never reads past the expected size, then its blob or table content. A
+// blob stored as is has one digest, its stored digest and raw digest at
+// once (the manifest's parser holds them equal), so one pass checks both;
+// a compressed blob is decoded as well (checkBlob). The error is for a
+// worker that cannot run, never for the bundle.
+func (c *checker) checkFile(ctx context.Context, f expected, wk *worker) (ok bool, rows int64, err error) {
 	e, exists := c.tree.Stat(f.Path)
 	if !exists {
 		c.add(KindMissingFile, f.Path, "")
-		return false, 0
+		return false, 0, nil
 	}
 	if e.Type != archive.EntryFile {
 		c.add(KindUnsafeEntry, f.Path, "not a regular file")
-		return false, 0
+		return false, 0, nil
 	}
 	if f.sizeKnown && e.Size != f.Size {
 		c.add(KindSizeMismatch, f.Path, "%d bytes, manifest says %d", e.Size, f.Size)
-		return false, 0
+		return false, 0, nil
 	}
 	of, err := c.tree.Open(f.Path)
 	if err != nil {
 		c.add(KindMissingFile, f.Path, "%v", err)
-		return false, 0
+		return false, 0, nil
 	}
 	defer of.Close()
-	if f.IsBlob() {
-		return c.checkBlob(f.File, of, e.Size, dec), 0
+	if f.IsBlob() && f.Compressed() {
+		if wk.dec == nil {
+			if wk.dec, err = archive.NewDecoder(); err != nil {
+				return false, 0, err
+			}
+			wk.buf2 = make([]byte, readBuffer)
+		}
+		return c.checkBlob(f.File, of, e.Size, wk), 0, nil
 	}
 	h := hashing.NewReader(io.LimitReader(of, e.Size))
-	if _, err := io.Copy(io.Discard, h); err != nil {
+	if err := drain(h, wk.buf); err != nil {
 		c.add(KindSHA256Mismatch, f.Path, "read: %v", err)
-		return false, 0
+		return false, 0, nil
 	}
 	if got := h.Sum(); got != f.SHA256 {
 		c.add(KindSHA256Mismatch, f.Path, "got %s, want %s", got, f.SHA256)
-		return false, 0
+		return false, 0, nil
+	}
+	if f.IsBlob() && (h.Sum() != f.RawSHA256 || h.Size() != f.RawSize) {
+		c.add(KindBlobMismatch, f.Path, "%d bytes with sha256 %s, want %d bytes with %s", h.Size(), h.Sum(), f.RawSize, f.RawSHA256)
+		return false, 0, nil
 	}
 	if ctx.Err() != nil {
-		return false, 0
+		return false, 0, nil
 	}
 	if f.Table != "" {
-		return c.checkTable(f.File, of)
+		ok, rows := c.checkTable(f.File, of)
+		return ok, rows, nil
 	}
-	return true, 0
+	return true, 0, nil
 }
 
-// checkBlob reads a blob file once: one goroutine reads it and hashes the
-// stored bytes while this one decodes them and hashes the content, so a
-// bundle of a few large blobs keeps two cores busy per blob and no file is
-// read twice. The stored digest is judged first: a file whose digest does
-// not hold is one sha256 mismatch and nothing more, as if it had not been
-// decoded.
-func (c *checker) checkBlob(f archive.File, of *archive.OpenFile, size int64, dec *zstd.Decoder) bool {
+// checkBlob reads a compressed blob file once: one goroutine reads it and
+// hashes the stored bytes while this one decodes them and hashes the
+// content, so a bundle of a few large blobs keeps two cores busy per blob
+// and no file is read twice. The stored digest is judged first: a file
+// whose digest does not hold is one sha256 mismatch and nothing more, as
+// if it had not been decoded.
+func (c *checker) checkBlob(f archive.File, of *archive.OpenFile, size int64, wk *worker) bool {
 	stored := hashing.NewReader(io.LimitReader(of, size))
 	pr, pw := io.Pipe()
 	read := make(chan error, 1)
 	go func() {
-		_, err := io.CopyBuffer(pw, stored, make([]byte, 256<<10))
+		_, err := io.CopyBuffer(pw, stored, wk.buf2)
 		pw.CloseWithError(err)
 		read <- err
 	}()
-	problem := decodeBlob(f, pr, dec)
+	problem := decodeBlob(f, pr, wk.dec, wk.buf)
 	// Whatever the decoder left unread still counts for the stored digest.
-	_, _ = io.Copy(io.Discard, pr)
+	_ = drain(pr, wk.buf)
 	err := <-read
 	if err != nil {
 		c.add(KindSHA256Mismatch, f.Path, "read: %v", err)
@@ -567,13 +587,13 @@ func (c *checker) checkBlob(f archive.File, of *archive.OpenFile, size int64, de
 // decodeBlob decodes a blob with a bounded decoder and checks the raw size
 // and digest; it returns what is wrong, or "". Output past the recorded
 // size is refused, so a zstd bomb costs at most the recorded size.
-func decodeBlob(f archive.File, r io.Reader, dec *zstd.Decoder) string {
+func decodeBlob(f archive.File, r io.Reader, dec *zstd.Decoder, buf []byte) string {
 	if err := dec.Reset(r); err != nil {
 		return fmt.Sprintf("zstd: %v", err)
 	}
 	defer dec.Reset(nil)
 	h := hashing.NewReader(io.LimitReader(dec, f.RawSize+1))
-	if err := drain(h, make([]byte, 256<<10)); err != nil {
+	if err := drain(h, buf); err != nil {
 		return fmt.Sprintf("zstd: %v", err)
 	}
 	if h.Size() > f.RawSize {

@@ -272,24 +272,29 @@ func SignAs(t testing.TB, dir string, signer signature.Signer) {
 	}
 }
 
-// SwapBlob overwrites the second blob of the bundle with the first one's
-// stored bytes and reseals with the fixture key, so every digest the
-// signature covers holds and only the raw content gives the swap away. It
-// returns the path of the overwritten blob.
+// SwapBlob overwrites a compressed blob of the bundle with another blob's
+// stored bytes (compressed too when the bundle has two, else stored as is)
+// and reseals with the fixture key, so every digest the signature covers
+// holds and only the raw content gives the swap away. It returns the path
+// of the overwritten blob.
 func SwapBlob(t testing.TB, dir string) string {
 	t.Helper()
 	swapped := ""
 	Reseal(t, dir, Signer(t, "ed25519"), func(m *archive.Manifest) {
-		var blobs []*archive.File
+		var dst, src *archive.File
 		for i := range m.Files {
-			if m.Files[i].IsBlob() {
-				blobs = append(blobs, &m.Files[i])
+			f := &m.Files[i]
+			switch {
+			case !f.IsBlob():
+			case dst == nil && f.Compressed():
+				dst = f
+			case src == nil || (f.Compressed() && !src.Compressed()):
+				src = f
 			}
 		}
-		if len(blobs) < 2 {
-			t.Fatal("SwapBlob: fewer than two blobs")
+		if dst == nil || src == nil {
+			t.Fatal("SwapBlob: no compressed blob and another one")
 		}
-		src, dst := blobs[0], blobs[1]
 		b, err := os.ReadFile(filepath.Join(dir, src.Path))
 		if err != nil {
 			t.Fatal(err)

@@ -1,0 +1,154 @@
+package archive_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/custodyhq/custody/archive"
+	"github.com/custodyhq/custody/archive/archivetest"
+	"github.com/custodyhq/custody/archive/hashing"
+	"github.com/custodyhq/custody/schemas"
+)
+
+// TestBlobForms writes bodies on both sides of the compression decision,
+// shorter and longer than the probe, and reads each back: the form, the
+// digests and sizes in the manifest, the file at its path, the content.
+func TestBlobForms(t *testing.T) {
+	random := func(n int, seed uint64) []byte {
+		b := make([]byte, n)
+		rng := rand.New(rand.NewPCG(seed, 1))
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		return b
+	}
+	text := func(n int) []byte { return []byte(strings.Repeat("GetObject kb-docs/q3.md 200\n", n/28+1)[:n]) }
+	// Mostly random with a compressible first MiB: the probe decides.
+	mixed := append(text(1<<20), random(2<<20, 9)...)
+	cases := []struct {
+		name       string
+		body       []byte
+		compressed bool
+	}{
+		{"empty", nil, false},
+		{"tiny", []byte("second document\n"), false},
+		{"short text", text(64 << 10), true},
+		{"short random", random(64<<10, 1), false},
+		{"exactly the probe, random", random(1<<20, 2), false},
+		{"long text", text(3<<20 + 17), true},
+		{"long random", random(3<<20+17, 3), false},
+		{"long, compressible probe", mixed, true},
+	}
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "b")
+	w, err := archive.Create(dir, archive.WriterOptions{Signer: archivetest.Signer(t, "ed25519"), Now: archivetest.Clock(), BlobWorkers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.SetRun(archivetest.Run())
+	put := func(body []byte) {
+		t.Helper()
+		// A reader that returns little at a time, as a network body does.
+		err := w.Put(ctx, schemas.Evidence{Kind: schemas.KindS3Object, Unit: schemas.Unit{Source: "kbobjects", ID: "u", Target: archivetest.Targets[0]},
+			Body: io.MultiReader(bytes.NewReader(body[:len(body)/3]), bytes.NewReader(body[len(body)/3:]))})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range cases {
+		put(c.body)
+		put(c.body) // stored once
+	}
+	m, err := w.Close(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.FormatVersion != schemas.FormatVersion || m.Blobs.Count != int64(len(cases)) {
+		t.Fatalf("version %d with %d blobs, want version %d with %d", m.FormatVersion, m.Blobs.Count, schemas.FormatVersion, len(cases))
+	}
+	r, err := archive.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	files := map[string]archive.File{}
+	for _, f := range r.Manifest().Files {
+		files[f.RawSHA256] = f
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			raw := hashing.Bytes(c.body)
+			f, ok := files[raw]
+			if !ok {
+				t.Fatalf("no blob %s", raw)
+			}
+			if f.Compressed() != c.compressed || f.Path != archive.BlobPath(raw, c.compressed) || f.RawSize != int64(len(c.body)) {
+				t.Fatalf("%+v; want compressed %v, %d raw bytes", f, c.compressed, len(c.body))
+			}
+			stored, err := os.ReadFile(filepath.Join(dir, f.Path))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if hashing.Bytes(stored) != f.SHA256 || int64(len(stored)) != f.Size {
+				t.Errorf("file of %d bytes with sha256 %s, manifest says %d with %s", len(stored), hashing.Bytes(stored), f.Size, f.SHA256)
+			}
+			if !c.compressed && !bytes.Equal(stored, c.body) {
+				t.Errorf("a blob stored as is differs from its body")
+			}
+			if c.compressed && f.Size*100 > f.RawSize*97 {
+				t.Errorf("compressed to %d of %d bytes, more than the threshold", f.Size, f.RawSize)
+			}
+			rc, err := r.OpenBlob(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rc.Close()
+			got, err := io.ReadAll(rc)
+			if err != nil || !bytes.Equal(got, c.body) {
+				t.Errorf("OpenBlob: %d bytes, %v; want the body's %d", len(got), err, len(c.body))
+			}
+		})
+	}
+}
+
+// TestOpenBlobRawChecksContent: a blob stored as is whose file was changed
+// is refused by its reader at EOF, as a compressed one is.
+func TestOpenBlobRawChecksContent(t *testing.T) {
+	dir := archivetest.Fixture(t)
+	r, err := archive.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for _, f := range r.Manifest().Files {
+		if !f.IsBlob() || f.Compressed() {
+			continue
+		}
+		p := filepath.Join(dir, f.Path)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[0] ^= 1
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		rc, err := r.OpenBlob(f.RawSHA256)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = io.ReadAll(rc)
+		rc.Close()
+		if err == nil || !strings.Contains(err.Error(), "does not match its address") {
+			t.Fatalf("changed blob read back with %v", err)
+		}
+		return
+	}
+	t.Fatal("the fixture has no blob stored as is")
+}
