@@ -135,6 +135,7 @@ func (p *partWriter) park(ch chan pendingRow) bool {
 	if p.senders.Load() != 0 || len(ch) != 0 {
 		return false
 	}
+	p.held = nil
 	p.ch = nil
 	return true
 }
@@ -172,8 +173,7 @@ func (p *partWriter) run(ch chan pendingRow) {
 				}
 			}
 			if p.park(ch) {
-				p.held = nil
-				return
+				return // touch nothing: another goroutine may own p now
 			}
 			continue
 		}
