@@ -163,3 +163,7 @@ func (g *gen) sageMaker(a *Account) {
 		EndpointStatus: "InService", CreationTime: epoch(deployed), LastModifiedTime: epoch(deployed.Add(9 * time.Minute)),
 	})
 }
+
+// Content is an object version's bytes: its body, or the content the lab
+// generated for it (model artifacts, trail files).
+func (o *ObjectVersion) Content() []byte { return o.content() }

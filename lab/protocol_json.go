@@ -137,4 +137,5 @@ func epochPtr(t time.Time) *epoch {
 	return &e
 }
 
-func (t epoch) time() time.Time { return time.Time(t) }
+// Time is the timestamp.
+func (t epoch) Time() time.Time { return time.Time(t) }

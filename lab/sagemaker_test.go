@@ -123,7 +123,7 @@ func TestRoundTripSageMaker(t *testing.T) {
 			t.Fatal(err)
 		}
 		arrived(t, "DescribeEndpoint", rec.body(), out)
-		if out.EndpointStatus != types.EndpointStatusInService || !out.CreationTime.Equal(e.CreationTime.time()) {
+		if out.EndpointStatus != types.EndpointStatusInService || !out.CreationTime.Equal(e.CreationTime.Time()) {
 			t.Errorf("endpoint %s = %s %s", e.EndpointName, out.EndpointStatus, out.CreationTime)
 		}
 	}

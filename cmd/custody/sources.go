@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 
 	"github.com/custodyhq/custody/collect"
 	"github.com/custodyhq/custody/collect/agency"
@@ -16,12 +17,13 @@ import (
 	"github.com/custodyhq/custody/collect/discover"
 	"github.com/custodyhq/custody/collect/invlogs"
 	"github.com/custodyhq/custody/collect/kbobjects"
+	"github.com/custodyhq/custody/collect/sagemakerconf"
 	"github.com/custodyhq/custody/collect/trail"
 	"github.com/custodyhq/custody/collect/trailfiles"
 )
 
 // sourceNames are the evidence sources this build collects.
-var sourceNames = []string{trail.SourceLookup, bedrockconf.Source, bedrockagents.Source, agency.Source, invlogs.Source, kbobjects.Source}
+var sourceNames = []string{trail.SourceLookup, bedrockconf.Source, bedrockagents.Source, sagemakerconf.Source, agency.Source, invlogs.Source, kbobjects.Source}
 
 // optionalSourceNames are sources this build collects when asked for by
 // name. cloudtrail.files reads the same management events LookupEvents
@@ -36,6 +38,9 @@ func buildSources(sess *collect.Session, names []string, since, until time.Time,
 		Agents:  func(t collect.Target) (discover.AgentsAPI, error) { return agentsClient(sess, t), nil },
 		Bedrock: func(t collect.Target) (discover.BedrockAPI, error) { return bedrock.NewFromConfig(sess.Config(t)), nil },
 		Lambda:  func(t collect.Target) (discover.LambdaAPI, error) { return lambda.NewFromConfig(sess.Config(t)), nil },
+		SageMaker: func(t collect.Target) (discover.SageMakerAPI, error) {
+			return sagemaker.NewFromConfig(sess.Config(t)), nil
+		},
 	}
 	var out []collect.Source
 	for _, n := range names {
@@ -80,6 +85,14 @@ func buildSources(sess *collect.Session, names []string, since, until time.Time,
 					}), nil
 				},
 				Estate: estate,
+			})
+		case sagemakerconf.Source:
+			out = append(out, &sagemakerconf.Config{
+				Client: func(t collect.Target) (sagemakerconf.API, error) {
+					return sagemaker.NewFromConfig(sess.Config(t), func(o *sagemaker.Options) {
+						o.APIOptions = append(o.APIOptions, collect.CaptureRawBody())
+					}), nil
+				},
 			})
 		case kbobjects.Source:
 			// What knowledge bases, custom and imported models and action

@@ -24,7 +24,8 @@ func TestDiscoveredExecutionRoles(t *testing.T) {
 			Estate: l.Estate(),
 		})
 		// The roles the scenario's agents, knowledge bases, customization
-		// jobs, action-group functions and logging configuration name.
+		// jobs, action-group functions, logging configuration and SageMaker
+		// models name.
 		want := map[string]bool{}
 		for _, acct := range sc.Accounts() {
 			for _, r := range sc.Account(acct).Regions {
@@ -51,6 +52,9 @@ func TestDiscoveredExecutionRoles(t *testing.T) {
 				}
 				if r.LoggingConfig != nil && r.LoggingConfig.CloudWatchConfig != nil {
 					want[r.LoggingConfig.CloudWatchConfig.RoleARN] = true
+				}
+				for _, m := range r.SageMakerModels {
+					want[m.ExecutionRoleArn] = true
 				}
 			}
 		}

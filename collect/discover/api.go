@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrock"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagent"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 )
 
 // AgentsAPI is the part of the Agents for Amazon Bedrock client discovery
@@ -37,4 +38,14 @@ type BedrockAPI interface {
 // LambdaAPI is the Lambda call discovery uses to learn a function's role.
 type LambdaAPI interface {
 	GetFunction(ctx context.Context, in *lambda.GetFunctionInput, opts ...func(*lambda.Options)) (*lambda.GetFunctionOutput, error)
+}
+
+// SageMakerAPI is the part of the Amazon SageMaker client discovery uses:
+// models and the model registry.
+type SageMakerAPI interface {
+	sagemaker.ListModelsAPIClient
+	sagemaker.ListModelPackageGroupsAPIClient
+	sagemaker.ListModelPackagesAPIClient
+	DescribeModel(ctx context.Context, in *sagemaker.DescribeModelInput, opts ...func(*sagemaker.Options)) (*sagemaker.DescribeModelOutput, error)
+	DescribeModelPackage(ctx context.Context, in *sagemaker.DescribeModelPackageInput, opts ...func(*sagemaker.Options)) (*sagemaker.DescribeModelPackageOutput, error)
 }

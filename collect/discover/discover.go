@@ -1,7 +1,8 @@
-// Package discover finds, in a target's Amazon Bedrock estate, what leads
-// to further evidence: the S3 locations knowledge bases, model
-// customizations, imported models and agent action groups read from, the
-// IAM roles they run as, and the Lambda functions behind action groups.
+// Package discover finds, in a target's Amazon Bedrock and SageMaker
+// estate, what leads to further evidence: the S3 locations knowledge
+// bases, model customizations, imported models, SageMaker models and
+// model packages and agent action groups read from, the IAM roles they run
+// as, and the Lambda functions behind action groups.
 // Sources call it from Units, so what they collect follows the estate
 // rather than a list given in advance.
 package discover
@@ -50,10 +51,13 @@ type Estate struct {
 	Agents  func(collect.Target) (AgentsAPI, error)
 	Bedrock func(collect.Target) (BedrockAPI, error)
 	Lambda  func(collect.Target) (LambdaAPI, error)
+	// SageMaker leads to model artifacts and execution roles.
+	SageMaker func(collect.Target) (SageMakerAPI, error)
 
-	mu      sync.Mutex
-	found   map[collect.Target]*result
-	claimed map[string]bool
+	mu        sync.Mutex
+	found     map[collect.Target]*result
+	claimed   map[string]bool
+	locations map[string][]string // claimed prefixes by scope and bucket
 }
 
 type result struct {
@@ -137,6 +141,17 @@ func (e *Estate) walk(ctx context.Context, t collect.Target) (*Found, error) {
 			return nil, err
 		}
 		for _, find := range []func(context.Context, BedrockAPI, collect.Target, *Found) error{jobs, customModels, importedModels, loggingRole} {
+			if !step(find(ctx, api, t, f)) {
+				return nil, ctx.Err()
+			}
+		}
+	}
+	if e.SageMaker != nil {
+		api, err := e.SageMaker(t)
+		if err != nil {
+			return nil, err
+		}
+		for _, find := range []func(context.Context, SageMakerAPI, collect.Target, *Found) error{sageMakerModels, modelPackages} {
 			if !step(find(ctx, api, t, f)) {
 				return nil, ctx.Err()
 			}

@@ -37,7 +37,7 @@ func TestParse(t *testing.T) {
 
 // Over the wire, the incident account's estate leads to the knowledge
 // base's prefixes, the training and validation data of its models and
-// customization jobs, the imported model's source, the action-group
+// customization jobs, their output locations, the imported model's source, the action-group
 // function, and the roles all of them run as; concurrent askers share one
 // discovery.
 func TestFindLeadsFromTheEstate(t *testing.T) {
@@ -88,6 +88,14 @@ func TestFindLeadsFromTheEstate(t *testing.T) {
 	}
 	m := region.CustomModels[0]
 	want = append(want, m.TrainingDataConfig.S3URI, m.ValidationDataConfig.Validators[0].S3URI, region.ImportedModels[0].ArtifactS3URI)
+	for _, j := range region.CustomizationJobs {
+		if !slices.Contains(want, j.OutputDataConfig.S3URI) {
+			want = append(want, j.OutputDataConfig.S3URI)
+		}
+	}
+	for _, sm := range region.SageMakerModels {
+		want = append(want, sm.PrimaryContainer.ModelDataUrl)
+	}
 	slices.Sort(locs)
 	slices.Sort(want)
 	if !slices.Equal(locs, want) {
@@ -100,7 +108,7 @@ func TestFindLeadsFromTheEstate(t *testing.T) {
 		}
 	}
 	wantRoles := []string{region.KnowledgeBases[0].RoleARN, region.Agents[0].AgentResourceRoleARN, region.LoggingConfig.CloudWatchConfig.RoleARN,
-		region.CustomizationJobs[0].RoleARN}
+		region.CustomizationJobs[0].RoleARN, region.SageMakerModels[0].ExecutionRoleArn}
 	for _, fn := range region.Functions {
 		if fn.FunctionName == "support-notify" {
 			wantRoles = append(wantRoles, fn.Role)
@@ -116,5 +124,39 @@ func TestFindLeadsFromTheEstate(t *testing.T) {
 	}
 	if !e.Claim("x") || e.Claim("x") {
 		t.Error("a key was claimed twice, or not at all")
+	}
+}
+
+// A location is claimed once per scope; one inside a claimed location is
+// refused, and one around claimed locations is claimed and told which
+// prefixes inside it others collect, whatever the order they come in.
+func TestClaimLocationNested(t *testing.T) {
+	var e discover.Estate
+	if !e.ClaimLocation("s", "b", "data/out/") || !e.ClaimLocation("s", "b", "logs/") {
+		t.Fatal("first claims refused")
+	}
+	if e.ClaimLocation("s", "b", "data/out/") || e.ClaimLocation("s", "b", "data/out/x/") {
+		t.Error("a claimed location, or one inside it, was claimed again")
+	}
+	if !e.ClaimLocation("s", "other", "data/out/x/") || !e.ClaimLocation("t", "b", "data/out/x/") {
+		t.Error("the same prefix in another bucket or scope was refused")
+	}
+	if !e.ClaimLocation("s", "b", "data/") {
+		t.Fatal("a location around a claimed one was refused")
+	}
+	if got := e.Inside("s", "b", "data/"); !slices.Equal(got, []string{"data/out/"}) {
+		t.Errorf("inside data/ = %q", got)
+	}
+	if e.ClaimLocation("s", "b", "data/in/") {
+		t.Error("a location inside a claimed outer one was claimed")
+	}
+	if !e.ClaimLocation("s", "b", "") || !slices.Equal(e.Inside("s", "b", ""), []string{"data/out/", "logs/", "data/"}) {
+		t.Errorf("the whole bucket: inside = %q", e.Inside("s", "b", ""))
+	}
+	locs := []discover.Location{{Bucket: "b", Prefix: "a/b/c"}, {Bucket: "b", Prefix: "a/"}, {Bucket: "c", Prefix: ""}, {Bucket: "b", Prefix: "a/b/"}}
+	for prefix, want := range map[string]string{"a/b/c": "a/", "a/b/": "a/", "a/": "a/", "x/": "x/"} {
+		if got := discover.Outermost("b", prefix, locs); got != want {
+			t.Errorf("Outermost(%q) = %q, want %q", prefix, got, want)
+		}
 	}
 }

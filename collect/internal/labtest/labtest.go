@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrock"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagent"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 
 	"github.com/custodyhq/custody/collect"
 	"github.com/custodyhq/custody/collect/discover"
@@ -94,7 +95,17 @@ func (l *Lab) Estate() *discover.Estate {
 		Agents:  func(t collect.Target) (discover.AgentsAPI, error) { return l.Agents(t), nil },
 		Bedrock: func(t collect.Target) (discover.BedrockAPI, error) { return l.Bedrock(t), nil },
 		Lambda:  func(t collect.Target) (discover.LambdaAPI, error) { return l.Lambda(t), nil },
+		SageMaker: func(t collect.Target) (discover.SageMakerAPI, error) {
+			return l.SageMaker(t), nil
+		},
 	}
+}
+
+// SageMaker is a sagemaker client of a target that keeps bodies.
+func (l *Lab) SageMaker(t collect.Target) *sagemaker.Client {
+	return sagemaker.NewFromConfig(l.Session.Config(t), func(o *sagemaker.Options) {
+		o.APIOptions = append(o.APIOptions, collect.CaptureRawBody())
+	})
 }
 
 // Agents is a bedrock-agent client of a target that keeps bodies.
