@@ -229,8 +229,9 @@ func (g *gen) bedrockResources(a *Account, prod bool) {
 			RoleARN: customizationRoleARN(a.ID), HyperParameters: map[string]string{"epochCount": "5", "batchSize": "1", "learningRate": "0.0001"},
 			TrainingDataConfig:   &TrainingDataConfig{S3URI: training + "train.jsonl"},
 			ValidationDataConfig: &ValidationConfig{Validators: []S3URIConfig{{S3URI: training + "validation.jsonl"}}},
-			OutputDataConfig:     &S3URIConfig{S3URI: training + "output/"},
-			FailureMessage:       "The training job exceeded the service quota for model units.",
+			// The first attempt wrote its output over its own data.
+			OutputDataConfig: &S3URIConfig{S3URI: training},
+			FailureMessage:   "The training job exceeded the service quota for model units.",
 		},
 	)
 	use.ImportedModels = append(use.ImportedModels, &ImportedModel{
@@ -291,4 +292,43 @@ func devTrainingBucket(a *Account, created time.Time) string {
 		}},
 	})
 	return name
+}
+
+// customizationOutput writes what the completed customization job left
+// under its output location: its training and validation metrics, as
+// Bedrock writes them. Its version ids derive from the account, so the
+// scenario's random draws are left as they were.
+func (g *gen) customizationOutput(a *Account) {
+	var bucket *Bucket
+	for _, b := range a.Buckets {
+		if b.Name == trainingBucketName() {
+			bucket = b
+		}
+	}
+	r := a.Regions["us-east-1"]
+	if bucket == nil || len(r.CustomizationJobs) == 0 {
+		return
+	}
+	j := r.CustomizationJobs[0]
+	if j.Status != "Completed" || j.EndTime == nil {
+		return
+	}
+	_, prefix, _ := strings.Cut(strings.TrimPrefix(j.OutputDataConfig.S3URI, "s3://"), "/")
+	dir := prefix + "model-customization-job-" + j.JobARN[strings.LastIndexByte(j.JobARN, '/')+1:] + "/"
+	var train, valid strings.Builder
+	train.WriteString("step_number,epoch_number,training_loss,perplexity\n")
+	for i := range 8 {
+		loss := 1.9 - 0.19*float64(i)
+		fmt.Fprintf(&train, "%d,%d,%.4f,%.4f\n", (i+1)*10, i/4, loss, 1+loss*loss)
+	}
+	valid.WriteString("step_number,epoch_number,validation_loss,perplexity\n20,0,0.7342,1.5391\n40,1,0.5117,1.2618\n")
+	for i, o := range []struct{ key, body string }{
+		{dir + "training_artifacts/step_wise_training_metrics.csv", train.String()},
+		{dir + "validation_artifacts/post_fine_tuning_validation/validation/validation_metrics.csv", valid.String()},
+	} {
+		bucket.Objects = append(bucket.Objects, &ObjectVersion{
+			Key: o.key, VersionID: keyText(0, bucket.Name+"/output"+fmt.Sprint(i), 32, keyAlphabet),
+			LastModified: *j.EndTime, ContentType: "text/csv", Body: o.body,
+		})
+	}
 }

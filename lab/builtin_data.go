@@ -65,6 +65,7 @@ func (g *gen) populateWorkload(a *Account, prod bool) {
 	g.functions(a)
 	g.invocationLogs(a)
 	g.sageMaker(a)
+	g.customizationOutput(a)
 }
 
 func (g *gen) populateBackground(a *Account) {

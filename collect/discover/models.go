@@ -73,8 +73,9 @@ func loggingRole(ctx context.Context, api BedrockAPI, t collect.Target, f *Found
 	return nil
 }
 
-// jobs finds each customization job's role and data, failed jobs
-// included.
+// jobs finds each customization job's role, its training and validation
+// data and its output location (metrics and artifacts it wrote), failed
+// jobs included.
 func jobs(ctx context.Context, api BedrockAPI, t collect.Target, f *Found) error {
 	var arns []string
 	p := bedrock.NewListModelCustomizationJobsPaginator(api, &bedrock.ListModelCustomizationJobsInput{})
@@ -96,6 +97,9 @@ func jobs(ctx context.Context, api BedrockAPI, t collect.Target, f *Found) error
 			f.Roles = append(f.Roles, Role{ARN: r, LedBy: arn})
 		}
 		f.addURIs(dataURIs(out.TrainingDataConfig, out.ValidationDataConfig), arn)
+		if o := out.OutputDataConfig; o != nil {
+			f.addURIs([]string{aws.ToString(o.S3Uri)}, arn)
+		}
 	}
 	return nil
 }

@@ -17,8 +17,10 @@ import (
 )
 
 // Without locations given, every object version and delete marker under
-// each knowledge-base data source's inclusion prefixes, and each custom
-// model's and customization job's training and validation data, is found
+// each knowledge-base data source's inclusion prefixes, each custom
+// model's and customization job's training, validation and output data
+// (nested in one another: each object once), and each
+// SageMaker model's and model package's artifact, is found
 // and preserved, over the
 // wire: the poisoned document and the overwritten one are there, the
 // overwritten one as distinct versions.
@@ -57,9 +59,17 @@ func TestDiscoveredLocationsKeepEveryVersion(t *testing.T) {
 				}
 			}
 			for _, j := range r.CustomizationJobs {
-				prefixes = append(prefixes, strings.TrimPrefix(j.TrainingDataConfig.S3URI, "s3://"))
+				prefixes = append(prefixes, strings.TrimPrefix(j.TrainingDataConfig.S3URI, "s3://"), strings.TrimPrefix(j.OutputDataConfig.S3URI, "s3://"))
 				for _, v := range j.ValidationDataConfig.Validators {
 					prefixes = append(prefixes, strings.TrimPrefix(v.S3URI, "s3://"))
+				}
+			}
+			for _, m := range r.SageMakerModels {
+				prefixes = append(prefixes, strings.TrimPrefix(m.PrimaryContainer.ModelDataUrl, "s3://"))
+			}
+			for _, g := range r.ModelPackageGroups {
+				for _, p := range g.ModelPackages {
+					prefixes = append(prefixes, strings.TrimPrefix(p.InferenceSpecification.Containers[0].ModelDataUrl, "s3://"))
 				}
 			}
 		}
@@ -82,7 +92,7 @@ func TestDiscoveredLocationsKeepEveryVersion(t *testing.T) {
 					if !o.DeleteMarker {
 						t.Errorf("%s/%s?%s is a delete marker, row says otherwise", b.Name, v.Key, v.VersionID)
 					}
-				case o.BlobSHA256 == nil || string(sink.Blobs[*o.BlobSHA256]) != v.Body:
+				case o.BlobSHA256 == nil || string(sink.Blobs[*o.BlobSHA256]) != string(v.Content()):
 					t.Errorf("%s/%s?%s: blob differs from the body S3 holds", b.Name, v.Key, v.VersionID)
 				case o.LedBy == "" || o.IsLatest != v.IsLatest:
 					t.Errorf("%s/%s?%s: led by %q, latest %v", b.Name, v.Key, v.VersionID, o.LedBy, o.IsLatest)
@@ -154,5 +164,60 @@ func TestPartlyRefusedDiscoveryCollectsTheRestAndRecordsAGap(t *testing.T) {
 	}
 	if len(sink.Gaps) != len(l.Targets) {
 		t.Errorf("%d gaps, want one per target (%d)", len(sink.Gaps), len(l.Targets))
+	}
+}
+
+// Locations nested in one another across targets (the whole training
+// bucket from one region's job, a prefix inside it from another's, and
+// the prefixes the us-east-1 jobs lead to) are read so that every object
+// version is collected exactly once, whichever target claims first, and
+// led by what points at it.
+func TestNestedLocationsAcrossTargetsCollectEachObjectOnce(t *testing.T) {
+	sc := lab.Builtin(lab.BuiltinOptions{})
+	prod := sc.Account(lab.ProdAccount)
+	east := prod.Regions["us-east-1"]
+	bucket := ""
+	for _, r := range []struct{ region, output string }{{"us-west-2", ""}, {"eu-west-1", "support-tone/output/"}} {
+		j := *east.CustomizationJobs[0]
+		bucket, _, _ = discover.ParseS3URI(j.OutputDataConfig.S3URI)
+		j.JobARN = strings.Replace(j.JobARN, "us-east-1", r.region, 1)
+		j.JobName += "-" + r.region
+		j.OutputDataConfig = &lab.S3URIConfig{S3URI: "s3://" + bucket + "/" + r.output}
+		prod.Regions[r.region].CustomizationJobs = append(prod.Regions[r.region].CustomizationJobs, &j)
+	}
+	for range 3 { // claims race differently from run to run
+		l := labtest.Start(t, sc)
+		sink := l.Run(t, &kbobjects.Objects{
+			Client: func(t collect.Target) (kbobjects.API, error) { return kbobjects.NewClient(l.Session.Config(t)), nil },
+			Estate: l.Estate(),
+		})
+		got := map[string]*schemas.Object{}
+		for _, o := range sink.Objects {
+			if o.Bucket != bucket {
+				continue
+			}
+			if got[o.Key+"?"+o.VersionID] != nil {
+				t.Errorf("%s?%s collected twice", o.Key, o.VersionID)
+			}
+			got[o.Key+"?"+o.VersionID] = o
+		}
+		for _, b := range prod.Buckets {
+			if b.Name != bucket {
+				continue
+			}
+			if len(got) != len(b.Objects) {
+				t.Errorf("%d object versions of %s collected, it holds %d", len(got), bucket, len(b.Objects))
+			}
+			for _, v := range b.Objects {
+				o := got[v.Key+"?"+v.VersionID]
+				if o == nil {
+					t.Errorf("%s?%s not collected", v.Key, v.VersionID)
+					continue
+				}
+				if !strings.Contains(o.LedBy, ":model-customization-job/") && !strings.Contains(o.LedBy, ":custom-model/") {
+					t.Errorf("%s led by %q", v.Key, o.LedBy)
+				}
+			}
+		}
 	}
 }

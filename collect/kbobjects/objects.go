@@ -157,7 +157,7 @@ func bucketRegion[S ~string](c S) string {
 
 // location returns what the unit covers: its bucket, prefix, and
 // everything that led to it.
-func (o *Objects) location(u collect.Unit) (bucket, prefix, ledBy string, ok bool) {
+func (o *Objects) location(u collect.Unit) (bucket, prefix string, inside []string, ledBy string, ok bool) {
 	if len(o.Locations) == 0 && o.Estate != nil {
 		return o.discoveredLocation(u)
 	}
@@ -171,7 +171,7 @@ func (o *Objects) location(u collect.Unit) (bucket, prefix, ledBy string, ok boo
 			led = append(led, l.LedBy)
 		}
 	}
-	return bucket, prefix, strings.Join(led, ","), ok
+	return bucket, prefix, nil, strings.Join(led, ","), ok
 }
 
 func (o *Objects) now() time.Time {
@@ -185,7 +185,7 @@ func (o *Objects) Collect(ctx context.Context, u collect.Unit, sink collect.Sink
 	if u.ID == discover.UnitID && o.Estate != nil {
 		return o.Estate.Refusal(ctx, u.Target)
 	}
-	bucket, prefix, ledBy, ok := o.location(u)
+	bucket, prefix, inside, ledBy, ok := o.location(u)
 	if !ok {
 		return fmt.Errorf("kbobjects: unknown unit %q", u.ID)
 	}
@@ -197,7 +197,7 @@ func (o *Objects) Collect(ctx context.Context, u collect.Unit, sink collect.Sink
 	if err != nil {
 		return err
 	}
-	c := &collector{o: o, api: api, u: u, sink: sink, bucket: bucket, ledBy: ledBy, mode: mode}
+	c := &collector{o: o, api: api, u: u, sink: sink, bucket: bucket, inside: inside, ledBy: ledBy, mode: mode}
 	if err := c.versioning(ctx); err != nil {
 		// Refused versioning is a gap of its own: the objects may still be
 		// readable.
@@ -219,6 +219,7 @@ type collector struct {
 	u      collect.Unit
 	sink   collect.Sink
 	bucket string
+	inside []string // prefixes under this location that other units collect
 	ledBy  string
 	mode   Mode
 }
@@ -272,6 +273,9 @@ func (c *collector) list(ctx context.Context, prefix string) error {
 			if err != nil {
 				return fmt.Errorf("kbobjects: list versions s3://%s/%s: %w", c.bucket, prefix, err)
 			}
+			if under(key, c.inside) {
+				continue
+			}
 			row := &schemas.Object{
 				Bucket: c.bucket, Key: key, VersionID: aws.ToString(v.VersionId),
 				IsLatest: aws.ToBool(v.IsLatest), Size: aws.ToInt64(v.Size), ETag: aws.ToString(v.ETag),
@@ -289,6 +293,9 @@ func (c *collector) list(ctx context.Context, prefix string) error {
 			key, err := decodeKey(aws.ToString(d.Key), enc)
 			if err != nil {
 				return fmt.Errorf("kbobjects: list versions s3://%s/%s: %w", c.bucket, prefix, err)
+			}
+			if under(key, c.inside) {
+				continue
 			}
 			row := &schemas.Object{
 				Bucket: c.bucket, Key: key, VersionID: aws.ToString(d.VersionId),

@@ -348,7 +348,7 @@ func TestUnits(t *testing.T) {
 	if !slices.Equal(ids, want) {
 		t.Errorf("units = %q, want %q", ids, want)
 	}
-	if _, _, led, _ := o.location(collect.Unit{ID: "s3://a/", Target: target}); led != "ds1,ds2" {
+	if _, _, _, led, _ := o.location(collect.Unit{ID: "s3://a/", Target: target}); led != "ds1,ds2" {
 		t.Errorf("led by %q, want both data sources", led)
 	}
 	// A bucket that cannot be located is collected where it was asked
