@@ -23,6 +23,7 @@ import (
 	"github.com/custodyhq/custody/collect"
 	"github.com/custodyhq/custody/collect/trailfiles"
 	"github.com/custodyhq/custody/lab"
+	"github.com/custodyhq/custody/report"
 	"github.com/custodyhq/custody/schemas"
 	"github.com/custodyhq/custody/verify"
 )
@@ -229,8 +230,9 @@ func recordIDs(t *testing.T, gz []byte) []string {
 
 // TestCollectTrailFilesBundle collects the lab's trail files into a bundle:
 // it verifies, has no gaps, every log file and digest the trails delivered
-// is validated and valid, and every record is a row in the partition of
-// the account and region it names.
+// is validated and valid but for the incident's tampering (one log file
+// rewritten, one digest deleted: SCENARIO.md step 10), and every record is
+// a row in the partition of the account and region it names.
 func TestCollectTrailFilesBundle(t *testing.T) {
 	if testing.Short() {
 		t.Skip("reads every trail file of the built-in estate")
@@ -276,17 +278,20 @@ func TestCollectTrailFilesBundle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	valid := map[string]int{}
+	valid, invalid := map[string]int{}, map[string]int{}
 	err = rd.ScanRows(ctx, schemas.TableResources, func(_ archive.Partition, m schemas.Meta, row schemas.Row) error {
 		res := row.(*schemas.Resource)
 		if res.Kind != trailfiles.KindValidation {
 			return nil
 		}
-		if res.Status != "valid" {
-			t.Errorf("%s: %s %s", res.ARN, res.Status, res.Normalized)
-		}
-		var n struct{ File string }
+		var n struct{ File, Check string }
 		json.Unmarshal([]byte(res.Normalized), &n)
+		if res.Status != "valid" {
+			invalid[n.File+" "+res.Status+" "+n.Check]++
+			if !strings.Contains(res.ARN, "/"+lab.ProdAccount+"/") {
+				t.Errorf("%s: %s %s", res.ARN, res.Status, res.Normalized)
+			}
+		}
 		valid[n.File]++
 		return nil
 	})
@@ -296,10 +301,31 @@ func TestCollectTrailFilesBundle(t *testing.T) {
 	if valid["log"] != files[trailfiles.KindLogFile] || valid["log"] == 0 || valid["digest"] == 0 || valid["digest"] > files[trailfiles.KindDigestFile] {
 		t.Errorf("validated %v of files %v", valid, files)
 	}
+	if len(invalid) != 2 || invalid["log invalid hash"] != 1 || invalid["digest invalid chain-missing"] != 1 {
+		t.Errorf("not valid: %v, want the rewritten log file and the digest after the deleted one", invalid)
+	}
 	if len(ids) < 10000 {
 		t.Errorf("%d distinct events", len(ids))
 	}
 	t.Logf("%d distinct events, files %v, validated %v", len(ids), files, valid)
+
+	// The triage report names both.
+	rep := filepath.Join(dir, "report.json")
+	if code, stderr := runReportCmd(t, "--key", filepath.Join(dir, "k.pub"), "--format", "json", "--out", rep, out); code != 0 {
+		t.Fatalf("report exited %d: %s", code, stderr)
+	}
+	checks := map[string]bool{}
+	for _, f := range readReport(t, rep).Findings {
+		if f.Rule == "ai.trail-file-tampered" {
+			t.Logf("%s: %s", f.Severity, f.Summary)
+		}
+		if f.Rule == "ai.trail-file-tampered" && f.Severity == report.High && f.Count == 1 && slices.Equal(f.Accounts, []string{lab.ProdAccount}) {
+			checks[f.Summary[strings.LastIndex(f.Summary, "(")+1:]] = true
+		}
+	}
+	if len(checks) != 2 {
+		t.Errorf("report: %d ai.trail-file-tampered findings of one file in %s, want the rewritten log file and the broken chain: %v", len(checks), lab.ProdAccount, checks)
+	}
 }
 
 func startBuiltinLab(t *testing.T) (*lab.Server, string) {
