@@ -57,6 +57,7 @@ func (g *gen) populateWorkload(a *Account, prod bool) {
 		LogFileValidation: true, IsLogging: true, StartLoggingTime: a.Joined.Add(3 * time.Hour), LatestDeliveryTime: g.at(noiseAfter),
 		Advanced: []AdvancedSelector{{Name: "Management events", FieldSelectors: []FieldSelector{{Field: "eventCategory", Equals: []string{"Management"}}}}},
 	})
+	g.inferenceProfiles(a, prod)
 	if !prod {
 		return
 	}
@@ -66,6 +67,7 @@ func (g *gen) populateWorkload(a *Account, prod bool) {
 	g.invocationLogs(a)
 	g.sageMaker(a)
 	g.customizationOutput(a)
+	g.promptsAndFlows(a)
 }
 
 func (g *gen) populateBackground(a *Account) {

@@ -65,11 +65,14 @@ type Region struct {
 	ImportedModels         []*ImportedModel         `json:"importedModels,omitempty"`
 	CustomizationJobs      []*CustomizationJob      `json:"customizationJobs,omitempty"`
 	ProvisionedThroughputs []*ProvisionedThroughput `json:"provisionedThroughputs,omitempty"`
+	InferenceProfiles      []*InferenceProfile      `json:"inferenceProfiles,omitempty"`
 	ModelAccess            []*ModelAccess           `json:"modelAccess,omitempty"`
 	LoggingConfig          *LoggingConfig           `json:"loggingConfig,omitempty"`
 
 	Agents         []*Agent         `json:"agents,omitempty"`
 	KnowledgeBases []*KnowledgeBase `json:"knowledgeBases,omitempty"`
+	Prompts        []*Prompt        `json:"prompts,omitempty"`
+	Flows          []*Flow          `json:"flows,omitempty"`
 	Functions      []*Function      `json:"functions,omitempty"`
 	LogGroups      []*LogGroup      `json:"logGroups,omitempty"`
 	Keys           []*Key           `json:"keys,omitempty"`
