@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/account"
-	accounttypes "github.com/aws/aws-sdk-go-v2/service/account/types"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -132,7 +130,7 @@ func (s *Session) resolveAccount(ctx context.Context, t Target, regions []string
 	var gaps []Gap
 	names := slices.Clone(regions)
 	if len(regions) == 1 && regions[0] == "all" {
-		names, err = enabledRegions(ctx, account.NewFromConfig(cfg))
+		names, err = enabledRegions(ctx, cfg)
 		if err != nil {
 			gaps = append(gaps, gapOf("regions", err))
 			names = []string{t.Region}
@@ -145,23 +143,6 @@ func (s *Session) resolveAccount(ctx context.Context, t Target, regions []string
 		targets = append(targets, Target{Account: t.Account, Region: r, RoleARN: t.RoleARN})
 	}
 	return info, targets, gaps
-}
-
-func enabledRegions(ctx context.Context, c account.ListRegionsAPIClient) ([]string, error) {
-	var names []string
-	p := account.NewListRegionsPaginator(c, &account.ListRegionsInput{
-		RegionOptStatusContains: []accounttypes.RegionOptStatus{accounttypes.RegionOptStatusEnabled, accounttypes.RegionOptStatusEnabledByDefault},
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range page.Regions {
-			names = append(names, aws.ToString(r.RegionName))
-		}
-	}
-	return names, nil
 }
 
 func (s *Session) orgAccounts(ctx context.Context, caller string) ([]string, error) {

@@ -9,6 +9,7 @@ func (s *Server) allServices() []*service {
 		stsService(),
 		organizationsService(),
 		accountService(),
+		ec2Service(),
 		cloudtrailService(),
 		kmsService(),
 		bedrockService(),
