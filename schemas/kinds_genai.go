@@ -9,4 +9,10 @@ const (
 	KindModelPackage      = "aws.sagemaker.model-package" // one version of a group, or an unversioned package
 	KindEndpointConfig    = "aws.sagemaker.endpoint-config"
 	KindEndpoint          = "aws.sagemaker.endpoint"
+
+	KindInferenceProfile = "aws.bedrock.inference-profile" // system-defined or application
+	KindPrompt           = "aws.bedrock.prompt"            // one version of a managed prompt, DRAFT included
+	KindFlow             = "aws.bedrock.flow"              // a flow's working draft
+	KindFlowVersion      = "aws.bedrock.flow-version"
+	KindFlowAlias        = "aws.bedrock.flow-alias"
 )

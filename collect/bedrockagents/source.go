@@ -1,7 +1,8 @@
 // Package bedrockagents snapshots Agents for Amazon Bedrock: agents with
 // every version, alias, action group, knowledge-base association and
 // collaborator; knowledge bases with their data sources and ingestion
-// jobs; and the Lambda functions behind action groups, with their
+// jobs; managed prompts with every version; flows with their versions and
+// aliases; and the Lambda functions behind action groups, with their
 // resource policies and deployment packages.
 package bedrockagents
 
@@ -35,6 +36,7 @@ type API interface {
 	GetAgentAlias(ctx context.Context, in *bedrockagent.GetAgentAliasInput, opts ...func(*bedrockagent.Options)) (*bedrockagent.GetAgentAliasOutput, error)
 	GetAgentKnowledgeBase(ctx context.Context, in *bedrockagent.GetAgentKnowledgeBaseInput, opts ...func(*bedrockagent.Options)) (*bedrockagent.GetAgentKnowledgeBaseOutput, error)
 	GetIngestionJob(ctx context.Context, in *bedrockagent.GetIngestionJobInput, opts ...func(*bedrockagent.Options)) (*bedrockagent.GetIngestionJobOutput, error)
+	FlowsAPI
 }
 
 // LambdaAPI is the part of the Lambda client this source uses. Build it
@@ -66,12 +68,16 @@ const (
 	unitAgents         = "agents"
 	unitKnowledgeBases = "knowledge-bases"
 	unitFunctions      = "action-group-functions"
+	unitPrompts        = "prompts"
+	unitFlows          = "flows"
 )
 
 func (a *Agents) Units(ctx context.Context, t collect.Target) ([]collect.Unit, error) {
 	units := []collect.Unit{
 		{Source: Source, ID: unitAgents, Target: t},
 		{Source: Source, ID: unitKnowledgeBases, Target: t},
+		{Source: Source, ID: unitPrompts, Target: t},
+		{Source: Source, ID: unitFlows, Target: t},
 	}
 	if a.Estate != nil && a.Lambda != nil {
 		units = append(units, collect.Unit{Source: Source, ID: unitFunctions, Target: t})
@@ -93,6 +99,10 @@ func (a *Agents) Collect(ctx context.Context, u collect.Unit, sink collect.Sink)
 		return s.agents(ctx)
 	case unitKnowledgeBases:
 		return s.knowledgeBases(ctx)
+	case unitPrompts:
+		return s.prompts(ctx)
+	case unitFlows:
+		return s.flows(ctx)
 	}
 	return fmt.Errorf("bedrockagents: unknown unit %q", u.ID)
 }

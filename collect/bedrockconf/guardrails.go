@@ -1,7 +1,7 @@
 // Package bedrockconf snapshots Amazon Bedrock configuration: guardrails with
 // every version, the model-invocation logging configuration, custom and
-// imported models, customization jobs, provisioned throughput, and the
-// foundation models with the account's access to each.
+// imported models, customization jobs, provisioned throughput, inference
+// profiles, and the foundation models with the account's access to each.
 package bedrockconf
 
 import (
@@ -28,6 +28,7 @@ type API interface {
 	GetGuardrail(ctx context.Context, in *bedrock.GetGuardrailInput, opts ...func(*bedrock.Options)) (*bedrock.GetGuardrailOutput, error)
 	GetModelInvocationLoggingConfiguration(ctx context.Context, in *bedrock.GetModelInvocationLoggingConfigurationInput, opts ...func(*bedrock.Options)) (*bedrock.GetModelInvocationLoggingConfigurationOutput, error)
 	ModelsAPI
+	ProfilesAPI
 }
 
 // Config snapshots Bedrock's configuration, one unit per account, region
@@ -49,11 +50,12 @@ const (
 	unitCustomizationJobs = "customization-jobs"
 	unitProvisioned       = "provisioned-throughput"
 	unitFoundationModels  = "foundation-models"
+	unitInferenceProfiles = "inference-profiles"
 )
 
 func (c *Config) Units(ctx context.Context, t collect.Target) ([]collect.Unit, error) {
 	var units []collect.Unit
-	for _, id := range []string{unitGuardrails, unitLogging, unitCustomModels, unitImportedModels, unitCustomizationJobs, unitProvisioned, unitFoundationModels} {
+	for _, id := range []string{unitGuardrails, unitLogging, unitCustomModels, unitImportedModels, unitCustomizationJobs, unitProvisioned, unitFoundationModels, unitInferenceProfiles} {
 		units = append(units, collect.Unit{Source: Source, ID: id, Target: t})
 	}
 	return units, nil
@@ -79,6 +81,8 @@ func (c *Config) Collect(ctx context.Context, u collect.Unit, sink collect.Sink)
 		return c.provisioned(ctx, api, u, sink)
 	case unitFoundationModels:
 		return c.foundationModels(ctx, api, u, sink)
+	case unitInferenceProfiles:
+		return c.inferenceProfiles(ctx, api, u, sink)
 	}
 	return fmt.Errorf("bedrockconf: unknown unit %q", u.ID)
 }

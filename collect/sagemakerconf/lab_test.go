@@ -271,14 +271,7 @@ func TestRefusedSageMakerIsAGap(t *testing.T) {
 		return strings.HasPrefix(r.Header.Get("X-Amz-Target"), "SageMaker.ListEndpoint")
 	})
 	sink := l.RunWithGaps(t, source(l))
-	if len(sink.Gaps) != 2*len(l.Targets) {
-		t.Errorf("%d gaps, want two per target (%d)", len(sink.Gaps), len(l.Targets))
-	}
-	for _, g := range sink.Gaps {
-		if g.Cause != "AccessDeniedException" || (g.Unit.ID != "endpoints" && g.Unit.ID != "endpoint-configs") {
-			t.Errorf("gap %+v", g)
-		}
-	}
+	sink.CheckGaps(t, 2*len(l.Targets), "AccessDeniedException", "endpoints", "endpoint-configs")
 	if len(sink.Kind(schemas.KindSageMakerModel)) == 0 || len(sink.Kind(schemas.KindEndpoint)) != 0 {
 		t.Error("the refusal of endpoints kept models from being collected, or endpoints were collected")
 	}

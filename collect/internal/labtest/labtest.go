@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	neturl "net/url"
+	"slices"
 	"sync"
 	"testing"
 
@@ -202,4 +203,18 @@ func (s *Sink) Kind(kind string) []*schemas.Resource {
 		}
 	}
 	return out
+}
+
+// CheckGaps fails the test unless the sink holds exactly want gaps, each
+// with cause and of one of the units named.
+func (s *Sink) CheckGaps(t testing.TB, want int, cause string, units ...string) {
+	t.Helper()
+	if len(s.Gaps) != want {
+		t.Errorf("%d gaps, want %d", len(s.Gaps), want)
+	}
+	for _, g := range s.Gaps {
+		if g.Cause != cause || !slices.Contains(units, g.Unit.ID) {
+			t.Errorf("gap %+v, want %s of one of %q", g, cause, units)
+		}
+	}
 }
