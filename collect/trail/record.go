@@ -3,8 +3,6 @@
 package trail
 
 import (
-	"bytes"
-	"encoding/json"
 	"time"
 
 	"github.com/custodyhq/custody/schemas"
@@ -12,36 +10,39 @@ import (
 
 // record is the subset of a CloudTrail record custody normalizes. Every
 // field stays in the raw record whether or not it is listed here.
+// decodeRecord fills it (fieldNames has the JSON names); the raw values
+// (requestParameters, responseElements, additionalEventData) are kept as
+// the record's text, empty when absent.
 type record struct {
-	EventVersion string `json:"eventVersion"`
+	EventVersion string
 	UserIdentity struct {
-		Type           string `json:"type"`
-		PrincipalID    string `json:"principalId"`
-		ARN            string `json:"arn"`
-		AccessKeyID    string `json:"accessKeyId"`
+		Type           string
+		PrincipalID    string
+		ARN            string
+		AccessKeyID    string
 		SessionContext struct {
 			SessionIssuer struct {
-				ARN string `json:"arn"`
-			} `json:"sessionIssuer"`
-		} `json:"sessionContext"`
-	} `json:"userIdentity"`
-	EventTime           string          `json:"eventTime"`
-	EventSource         string          `json:"eventSource"`
-	EventName           string          `json:"eventName"`
-	AWSRegion           string          `json:"awsRegion"`
-	SourceIPAddress     string          `json:"sourceIPAddress"`
-	UserAgent           string          `json:"userAgent"`
-	ErrorCode           *string         `json:"errorCode"`
-	ErrorMessage        *string         `json:"errorMessage"`
-	RequestParameters   json.RawMessage `json:"requestParameters"`
-	ResponseElements    json.RawMessage `json:"responseElements"`
-	AdditionalEventData json.RawMessage `json:"additionalEventData"`
-	RequestID           string          `json:"requestID"`
-	EventID             string          `json:"eventID"`
-	ReadOnly            *bool           `json:"readOnly"`
-	EventType           string          `json:"eventType"`
-	EventCategory       string          `json:"eventCategory"`
-	RecipientAccountID  string          `json:"recipientAccountId"`
+				ARN string
+			}
+		}
+	}
+	EventTime           string
+	EventSource         string
+	EventName           string
+	AWSRegion           string
+	SourceIPAddress     string
+	UserAgent           string
+	ErrorCode           *string
+	ErrorMessage        *string
+	RequestParameters   string
+	ResponseElements    string
+	AdditionalEventData string
+	RequestID           string
+	EventID             string
+	ReadOnly            *bool
+	EventType           string
+	EventCategory       string
+	RecipientAccountID  string
 }
 
 // ParseRecord turns one CloudTrail record into a row. A record that cannot
@@ -49,11 +50,22 @@ type record struct {
 // nothing is dropped; fallbackID and fallbackTime (from the envelope the
 // record came in, when there is one) then identify it.
 func ParseRecord(raw []byte, fallbackID string, fallbackTime time.Time) *schemas.CloudTrailEvent {
-	row := &schemas.CloudTrailEvent{Raw: string(raw), EventID: fallbackID, EventTime: fallbackTime, MetadataUID: fallbackID, Time: fallbackTime}
+	s := string(raw)
 	var r record
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return row
+	if !decodeRecord(s, &r) {
+		return unparsed(s, fallbackID, fallbackTime)
 	}
+	return fill(s, &r, fallbackID, fallbackTime)
+}
+
+// unparsed is the row of a record that does not parse.
+func unparsed(raw, fallbackID string, fallbackTime time.Time) *schemas.CloudTrailEvent {
+	return &schemas.CloudTrailEvent{Raw: raw, EventID: fallbackID, EventTime: fallbackTime, MetadataUID: fallbackID, Time: fallbackTime}
+}
+
+// fill makes the row of a decoded record.
+func fill(raw string, r *record, fallbackID string, fallbackTime time.Time) *schemas.CloudTrailEvent {
+	row := unparsed(raw, fallbackID, fallbackTime)
 	row.Parsed = true
 	t, err := time.Parse(time.RFC3339, r.EventTime)
 	if err != nil {
@@ -106,10 +118,9 @@ func ParseRecord(raw []byte, fallbackID string, fallbackTime time.Time) *schemas
 }
 
 // rawJSON keeps a JSON value as recorded; absent and null are both null.
-func rawJSON(m json.RawMessage) *string {
-	if len(m) == 0 || bytes.Equal(m, []byte("null")) {
+func rawJSON(m string) *string {
+	if m == "" || m == "null" {
 		return nil
 	}
-	s := string(m)
-	return &s
+	return &m
 }
