@@ -132,49 +132,65 @@ func (d *decoder) ws() {
 // object reads an object whose '{' is at d.i into the fields of its level
 // (r for a record; r.UserIdentity... for the nested levels).
 func (d *decoder) object(level int, r *record) bool {
-	if d.depth++; d.depth > maxDepth {
-		return false
-	}
-	d.i++ // '{'
-	d.ws()
-	if d.i < len(d.s) && d.s[d.i] == '}' {
-		d.i++
-		d.depth--
-		return true
-	}
-	for {
+	more, ok := d.open('}')
+	for more && ok {
 		if d.i >= len(d.s) || d.s[d.i] != '"' {
 			return false
 		}
-		key, ok := d.str()
-		if !ok {
+		var key string
+		if key, ok = d.str(); !ok || !d.colon() || !d.member(level, field(level, key), r) {
 			return false
 		}
-		d.ws()
-		if d.i >= len(d.s) || d.s[d.i] != ':' {
-			return false
-		}
+		more, ok = d.next('}')
+	}
+	return ok
+}
+
+// open enters the object or array whose opening is at d.i: more is false
+// when it closes at once.
+func (d *decoder) open(closer byte) (more, ok bool) {
+	if d.depth++; d.depth > maxDepth {
+		return false, false
+	}
+	d.i++
+	d.ws()
+	if d.i < len(d.s) && d.s[d.i] == closer {
+		d.i++
+		d.depth--
+		return false, true
+	}
+	return true, true
+}
+
+// colon passes over the ':' after a key.
+func (d *decoder) colon() bool {
+	d.ws()
+	if d.i >= len(d.s) || d.s[d.i] != ':' {
+		return false
+	}
+	d.i++
+	d.ws()
+	return true
+}
+
+// next passes over what follows a member or element: ',' (more) or the
+// closer.
+func (d *decoder) next(closer byte) (more, ok bool) {
+	d.ws()
+	if d.i >= len(d.s) {
+		return false, false
+	}
+	switch d.s[d.i] {
+	case ',':
 		d.i++
 		d.ws()
-		if !d.member(level, field(level, key), r) {
-			return false
-		}
-		d.ws()
-		if d.i >= len(d.s) {
-			return false
-		}
-		switch d.s[d.i] {
-		case ',':
-			d.i++
-			d.ws()
-		case '}':
-			d.i++
-			d.depth--
-			return true
-		default:
-			return false
-		}
+		return true, true
+	case closer:
+		d.i++
+		d.depth--
+		return false, true
 	}
+	return false, false
 }
 
 // member reads the value at d.i into field f.
@@ -494,52 +510,22 @@ func (d *decoder) skipStr() bool {
 
 // container passes over an object or array.
 func (d *decoder) container() bool {
-	open := d.s[d.i]
-	if d.depth++; d.depth > maxDepth {
-		return false
-	}
-	d.i++
-	d.ws()
+	obj := d.s[d.i] == '{'
 	closer := byte(']')
-	if open == '{' {
+	if obj {
 		closer = '}'
 	}
-	if d.i < len(d.s) && d.s[d.i] == closer {
-		d.i++
-		d.depth--
-		return true
-	}
-	for {
-		if open == '{' {
-			if d.i >= len(d.s) || d.s[d.i] != '"' || !d.skipStr() {
-				return false
-			}
-			d.ws()
-			if d.i >= len(d.s) || d.s[d.i] != ':' {
-				return false
-			}
-			d.i++
-			d.ws()
+	more, ok := d.open(closer)
+	for more && ok {
+		if obj && (d.i >= len(d.s) || d.s[d.i] != '"' || !d.skipStr() || !d.colon()) {
+			return false
 		}
 		if !d.value() {
 			return false
 		}
-		d.ws()
-		if d.i >= len(d.s) {
-			return false
-		}
-		switch d.s[d.i] {
-		case ',':
-			d.i++
-			d.ws()
-		case closer:
-			d.i++
-			d.depth--
-			return true
-		default:
-			return false
-		}
+		more, ok = d.next(closer)
 	}
+	return ok
 }
 
 // number passes over a number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
