@@ -17,12 +17,18 @@ import (
 )
 
 // newEncoder makes the zstd encoder blobs are written with: one goroutine,
-// default level, frame checksums on.
+// default level, frame checksums on, and literals entropy-coded even in
+// blocks without matches. Without that, the encoder stores the first
+// blocks of a frame of such content (half-precision model weights, say)
+// uncompressed, its probe would look incompressible and the whole blob be
+// stored as is; incompressible content, which it would slow, is stored as
+// is before it reaches the encoder.
 func newEncoder() (*zstd.Encoder, error) {
 	return zstd.NewWriter(nil,
 		zstd.WithEncoderConcurrency(1),
 		zstd.WithEncoderLevel(zstd.SpeedDefault),
-		zstd.WithEncoderCRC(true))
+		zstd.WithEncoderCRC(true),
+		zstd.WithAllLitEntropyCompression(true))
 }
 
 // A blob is stored zstd-compressed only when that saves something: the

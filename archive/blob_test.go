@@ -3,6 +3,7 @@ package archive_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -31,6 +32,15 @@ func TestBlobForms(t *testing.T) {
 	text := func(n int) []byte { return []byte(strings.Repeat("GetObject kb-docs/q3.md 200\n", n/28+1)[:n]) }
 	// Mostly random with a compressible first MiB: the probe decides.
 	mixed := append(text(1<<20), random(2<<20, 9)...)
+	// Every other byte random: no matches, only entropy coding gains
+	// (about 0.8), from the first block on.
+	halfRandom := func(seed uint64) []byte {
+		b := random(1<<20+1<<18, seed)
+		for i := 1; i < len(b); i += 2 {
+			b[i] = 'a' + byte(i%7)
+		}
+		return b
+	}
 	cases := []struct {
 		name       string
 		body       []byte
@@ -44,6 +54,13 @@ func TestBlobForms(t *testing.T) {
 		{"long text", text(3<<20 + 17), true},
 		{"long random", random(3<<20+17, 3), false},
 		{"long, compressible probe", mixed, true},
+	}
+	for seed := range uint64(8) {
+		cases = append(cases, struct {
+			name       string
+			body       []byte
+			compressed bool
+		}{fmt.Sprintf("long, half random %d", seed), halfRandom(seed), true})
 	}
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "b")
