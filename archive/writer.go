@@ -89,6 +89,10 @@ type Writer struct {
 	err   error // first failure of a table writer
 
 	wg sync.WaitGroup
+
+	jmu     sync.Mutex // guards the journal (journal.go)
+	jf      *os.File
+	jfailed bool
 }
 
 type partKey struct{ table, account, region string }
@@ -207,6 +211,7 @@ func (w *Writer) Put(ctx context.Context, e schemas.Evidence) error {
 		if br, ok := e.Row.(schemas.BlobRow); ok {
 			br.SetBlob(f.RawSHA256, f.RawSize)
 		}
+		w.journal(e, f)
 	}
 	if e.Row == nil {
 		return nil
@@ -299,6 +304,7 @@ func (w *Writer) send(ctx context.Context, table string, t schemas.Target, m sch
 // call after a failed Close, and does nothing after a successful one.
 func (w *Writer) Abort() error {
 	w.closeQueues()
+	w.closeJournal()
 	if err := os.RemoveAll(w.root); err != nil {
 		return fmt.Errorf("archive: abort: %w", err)
 	}
@@ -390,6 +396,7 @@ func (w *Writer) seal(ctx context.Context) (*Manifest, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("archive: close: %w", err)
 	}
+	w.closeJournal()
 	if err := os.RemoveAll(filepath.Join(w.root, tmpDirName)); err != nil {
 		return nil, fmt.Errorf("archive: close: %w", err)
 	}

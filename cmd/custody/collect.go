@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -107,7 +109,7 @@ func collectFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "quiet", Usage: "no progress lines"},
 		&cli.StringFlag{Name: "objects", Value: string(kbobjects.AllVersions), Usage: "S3 content to preserve: all-versions, latest or none (skipped content is still listed, with the reason)"},
 		&cli.Int64Flag{Name: "max-object-bytes", Usage: "do not preserve the content of S3 objects larger than this (0 = no limit); they are listed, with the reason"},
-		&cli.StringFlag{Name: "resume", Usage: "continue the interrupted collection sealed in this bundle: its finished units are carried over, not repeated"},
+		&cli.StringFlag{Name: "resume", Usage: "continue an interrupted collection: from its sealed bundle, finished units are carried over, not repeated; from the .partial a killed run left, object versions it stored are not fetched again"},
 	}
 }
 
@@ -253,7 +255,14 @@ func runCollect(ctx context.Context, e *env, o *collectOptions) (*collectResult,
 	var prev *previousRun
 	runOpts := collect.Options{Parallel: o.Parallel, Logger: e.log}
 	var resumed []string
-	if o.Resume != "" {
+	var salvage *archive.Salvage
+	salvaged := new(atomic.Int64)
+	if o.Resume != "" && killedRun(o.Resume) {
+		if salvage, err = archive.OpenSalvage(o.Resume); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(e.stderr, "custody: %s was never sealed; continuing it: %d stored bodies will not be fetched again\n", o.Resume, salvage.Len())
+	} else if o.Resume != "" {
 		v, err := archive.VerifierFor(pub)
 		if err != nil {
 			return nil, err
@@ -280,7 +289,11 @@ func runCollect(ctx context.Context, e *env, o *collectOptions) (*collectResult,
 			return nil, err
 		}
 	}
-	sources := buildSources(sess, o.Sources, o.Since, o.Until, o.Objects)
+	bounds := o.Objects
+	if salvage != nil {
+		bounds.Preserved, bounds.Salvaged = salvage, salvaged
+	}
+	sources := buildSources(sess, o.Sources, o.Since, o.Until, bounds)
 	runOpts.Progress = progress
 	stats, runErr := collect.Run(ctx, res.Targets, sources, w, runOpts)
 	interrupted := runErr != nil && ctx.Err() != nil && errors.Is(runErr, ctx.Err())
@@ -293,7 +306,7 @@ func runCollect(ctx context.Context, e *env, o *collectOptions) (*collectResult,
 	w.SetRun(schemas.Run{
 		Case: o.Case, Title: o.Title, Kind: cmp.Or(o.Kind, "evidence"),
 		Since: o.Since, Until: o.Until, Started: started,
-		Targets: res.Info, Sources: sourceInfo(o), Command: o.Argv, Resumed: resumed,
+		Targets: res.Info, Sources: sourceInfo(o, salvaged.Load()), Command: o.Argv, Resumed: resumed,
 	})
 	m, err := w.Close(context.WithoutCancel(ctx))
 	if err != nil {
@@ -308,12 +321,18 @@ func runCollect(ctx context.Context, e *env, o *collectOptions) (*collectResult,
 	return r, nil
 }
 
-func sourceInfo(o *collectOptions) []schemas.SourceInfo {
+// sourceInfo describes the run's sources for the manifest. A run that
+// continued a killed one names it, and how many object versions it took
+// from it rather than from S3.
+func sourceInfo(o *collectOptions, salvaged int64) []schemas.SourceInfo {
 	var out []schemas.SourceInfo
 	for _, s := range o.Sources {
-		out = append(out, schemas.SourceInfo{Name: s, Options: map[string]string{
-			"since": o.Since.Format(time.RFC3339), "until": o.Until.Format(time.RFC3339),
-		}})
+		opts := map[string]string{"since": o.Since.Format(time.RFC3339), "until": o.Until.Format(time.RFC3339)}
+		if s == kbobjects.Source && o.Resume != "" && killedRun(o.Resume) {
+			opts["salvaged_from"] = filepath.Base(o.Resume)
+			opts["salvaged_objects"] = strconv.FormatInt(salvaged, 10)
+		}
+		out = append(out, schemas.SourceInfo{Name: s, Options: opts})
 	}
 	return out
 }

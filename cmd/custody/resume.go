@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/sigstore/sigstore/pkg/signature"
 
@@ -72,4 +75,19 @@ func (p *previousRun) carryOver(ctx context.Context, w *archive.Writer) (int64, 
 		return n, fmt.Errorf("resume: from %s: %w", p.path, err)
 	}
 	return n, nil
+}
+
+// killedRun reports whether path names a collection killed before it was
+// sealed: the .partial directory it was writing (named itself, or by the
+// bundle path it would have become) exists, and no sealed bundle does.
+func killedRun(path string) bool {
+	p := filepath.Clean(path)
+	if !strings.HasSuffix(p, ".partial") {
+		if _, err := os.Stat(p); err == nil {
+			return false
+		}
+		p += ".partial"
+	}
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/bedrock"
@@ -102,6 +103,8 @@ func buildSources(sess *collect.Session, names []string, since, until time.Time,
 				Estate:         estate,
 				Objects:        objects.Mode,
 				MaxObjectBytes: objects.MaxBytes,
+				Preserved:      objects.Preserved,
+				Salvaged:       objects.Salvaged,
 			})
 		case agency.Source:
 			// Every role of each account, read once per account.
@@ -136,6 +139,8 @@ func agentsClient(sess *collect.Session, t collect.Target) *bedrockagent.Client 
 // objectBounds bound the S3 content a collection preserves. What a bound
 // skips is still a row, with the reason.
 type objectBounds struct {
-	Mode     kbobjects.Mode // all-versions, latest or none
-	MaxBytes int64          // 0 = no limit
+	Mode      kbobjects.Mode      // all-versions, latest or none
+	MaxBytes  int64               // 0 = no limit
+	Preserved kbobjects.Preserved // what a killed run already stored
+	Salvaged  *atomic.Int64       // counts versions taken from Preserved
 }

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -82,6 +83,11 @@ type Objects struct {
 	// what its knowledge bases, custom and imported models and agent
 	// action groups read from S3.
 	Estate *discover.Estate
+	// Preserved, when set, holds what a killed run of the same case had
+	// already stored: those versions are not fetched again, and Salvaged,
+	// when set, counts them.
+	Preserved Preserved
+	Salvaged  *atomic.Int64
 }
 
 var _ collect.Source = (*Objects)(nil)
@@ -330,6 +336,9 @@ func (c *collector) object(ctx context.Context, row *schemas.Object, listReq str
 		return c.skip(ctx, row, "objects=latest: not the latest version", listReq)
 	case c.o.MaxObjectBytes > 0 && row.Size > c.o.MaxObjectBytes:
 		return c.skip(ctx, row, fmt.Sprintf("size %d exceeds max-object-bytes %d", row.Size, c.o.MaxObjectBytes), listReq)
+	}
+	if done, err := c.fromPreserved(ctx, row); done || err != nil {
+		return err
 	}
 	in := &s3.GetObjectInput{Bucket: aws.String(row.Bucket), Key: aws.String(row.Key), ChecksumMode: "ENABLED"}
 	if row.VersionID != "" && row.VersionID != "null" {
