@@ -207,7 +207,7 @@ func parse(r io.Reader, f File, emit func(*schemas.CloudTrailEvent) error) (cont
 	var index int64
 	at := f.Now().UTC()
 	err = Records(io.TeeReader(in, h), func(raw []byte, whole bool) error {
-		row := trail.ParseRecord(bytes.Clone(raw), f.ObjectID+"#"+strconv.FormatInt(index, 10), f.Row.LastModified)
+		row := trail.ParseRecord(raw, f.ObjectID+"#"+strconv.FormatInt(index, 10), f.Row.LastModified) // copies raw
 		if !whole || !isObject(raw) {
 			row.Parsed = false
 		}

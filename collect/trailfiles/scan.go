@@ -26,6 +26,7 @@ package trailfiles
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"io"
 )
@@ -108,6 +109,16 @@ func (s *scanner) feed(b []byte, fn func([]byte, bool) error) error {
 	for i := 0; i < len(b); i++ {
 		c := b[i]
 		if s.inStr {
+			if !s.esc && s.depth != 1 {
+				// Inside a value's string: only a quote or a backslash
+				// matters.
+				j := quoteOrEscape(b[i:])
+				if j < 0 {
+					break
+				}
+				i += j
+				c = b[i]
+			}
 			switch {
 			case s.esc:
 				s.esc = false
@@ -168,8 +179,12 @@ func (s *scanner) feed(b []byte, fn func([]byte, bool) error) error {
 		case '}', ']':
 			s.depth--
 			if s.inRec && s.depth == 2 {
-				s.rec = append(s.rec, b[start:i+1]...)
-				if err := fn(s.rec, true); err != nil {
+				rec := b[start : i+1]
+				if len(s.rec) > 0 { // begun in an earlier buffer
+					s.rec = append(s.rec, rec...)
+					rec = s.rec
+				}
+				if err := fn(rec, true); err != nil {
 					return err
 				}
 				s.rec, s.inRec, start = s.rec[:0], false, -1
@@ -180,6 +195,19 @@ func (s *scanner) feed(b []byte, fn func([]byte, bool) error) error {
 		s.rec = append(s.rec, b[start:]...)
 	}
 	return nil
+}
+
+// quoteOrEscape is the index of the first '"' or '\\' in b, or -1.
+func quoteOrEscape(b []byte) int {
+	q := bytes.IndexByte(b, '"')
+	end := q
+	if q < 0 {
+		end = len(b)
+	}
+	if e := bytes.IndexByte(b[:end], '\\'); e >= 0 {
+		return e
+	}
+	return q
 }
 
 // keyByte keeps the start of a string read at the top level, where the
