@@ -12,6 +12,11 @@ type BuiltinOptions struct {
 	BeforeIncident bool      // the estate as it was before the attack (known-good state)
 	Anchor         time.Time // zero means 2026-11-16T00:00:00Z; every time derives from it
 	Seed           int64
+	// KBObjects documents of KBBytes in all, generated as they are
+	// served, make up a further knowledge base's bucket in genai-prod
+	// (see kbCorpus); 0 adds none.
+	KBObjects int
+	KBBytes   int64
 }
 
 // Account ids of the built-in scenario.
@@ -95,6 +100,9 @@ func Builtin(o BuiltinOptions) *Scenario {
 	}
 	if !o.BeforeIncident {
 		g.incident(prod)
+	}
+	if o.KBObjects > 0 {
+		g.corpusKnowledgeBase(prod)
 	}
 	if err := g.sc.index(); err != nil {
 		panic("lab: built-in scenario is invalid: " + err.Error())

@@ -191,18 +191,13 @@ func (g *gen) knowledgeBase(a *Account) {
 	created := g.at(-171 * 24 * time.Hour)
 	kb := &KnowledgeBase{
 		KnowledgeBaseID: KnowledgeBaseID, Name: "support-kb",
-		KnowledgeBaseARN: "arn:aws:bedrock:us-east-1:" + a.ID + ":knowledge-base/" + KnowledgeBaseID,
-		Description:      "Support articles for the customer support assistant",
-		RoleARN:          "arn:aws:iam::" + a.ID + ":role/service-role/AmazonBedrockExecutionRoleForKnowledgeBase_support",
-		Status:           "ACTIVE",
-		KnowledgeBaseConfiguration: &KnowledgeBaseConfiguration{Type: "VECTOR", VectorKnowledgeBaseConfiguration: &VectorKnowledgeBaseCfg{
-			EmbeddingModelARN: "arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-embed-text-v2:0",
-		}},
-		StorageConfiguration: &StorageConfiguration{Type: "OPENSEARCH_SERVERLESS", OpensearchServerlessConfiguration: &OpenSearchSrvless{
-			CollectionARN: "arn:aws:aoss:us-east-1:" + a.ID + ":collection/q8w2e4r6t8y0u1i3", VectorIndexName: "bedrock-knowledge-base-default-index",
-			FieldMapping: OpenSearchFieldsMap{VectorField: "bedrock-knowledge-base-default-vector", TextField: "AMAZON_BEDROCK_TEXT_CHUNK", MetadataField: "AMAZON_BEDROCK_METADATA"},
-		}},
-		CreatedAt: created, UpdatedAt: created.Add(2 * time.Hour),
+		KnowledgeBaseARN:           "arn:aws:bedrock:us-east-1:" + a.ID + ":knowledge-base/" + KnowledgeBaseID,
+		Description:                "Support articles for the customer support assistant",
+		RoleARN:                    "arn:aws:iam::" + a.ID + ":role/service-role/AmazonBedrockExecutionRoleForKnowledgeBase_support",
+		Status:                     "ACTIVE",
+		KnowledgeBaseConfiguration: titanVectors(),
+		StorageConfiguration:       openSearchStore(a.ID, "q8w2e4r6t8y0u1i3"),
+		CreatedAt:                  created, UpdatedAt: created.Add(2 * time.Hour),
 		DataSources: []*DataSource{{
 			KnowledgeBaseID: KnowledgeBaseID, DataSourceID: DataSourceID, Name: "support-docs-s3", Status: "AVAILABLE",
 			Description: "Support articles from the content CMS export", DataDeletionPolicy: "RETAIN",
@@ -221,6 +216,22 @@ func (g *gen) knowledgeBase(a *Account) {
 		})
 	}
 	a.Regions["us-east-1"].KnowledgeBases = append(a.Regions["us-east-1"].KnowledgeBases, kb)
+}
+
+// titanVectors is a vector knowledge base embedding with Titan v2.
+func titanVectors() *KnowledgeBaseConfiguration {
+	return &KnowledgeBaseConfiguration{Type: "VECTOR", VectorKnowledgeBaseConfiguration: &VectorKnowledgeBaseCfg{
+		EmbeddingModelARN: "arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-embed-text-v2:0",
+	}}
+}
+
+// openSearchStore is the default index of an OpenSearch Serverless
+// collection in us-east-1, as the console sets it up.
+func openSearchStore(account, collection string) *StorageConfiguration {
+	return &StorageConfiguration{Type: "OPENSEARCH_SERVERLESS", OpensearchServerlessConfiguration: &OpenSearchSrvless{
+		CollectionARN: "arn:aws:aoss:us-east-1:" + account + ":collection/" + collection, VectorIndexName: "bedrock-knowledge-base-default-index",
+		FieldMapping: OpenSearchFieldsMap{VectorField: "bedrock-knowledge-base-default-vector", TextField: "AMAZON_BEDROCK_TEXT_CHUNK", MetadataField: "AMAZON_BEDROCK_METADATA"},
+	}}
 }
 
 // agent creates support-agent: a published version behind the live alias,

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"math"
 	"net"
 	"net/http"
@@ -178,10 +179,14 @@ func truncate(w http.ResponseWriter, resp *response) {
 	if h == nil {
 		h = http.Header{}
 	}
-	h.Set("Content-Length", strconv.Itoa(len(resp.body)))
+	h.Set("Content-Length", strconv.FormatInt(resp.length(), 10))
 	h.Set("Connection", "close")
 	_ = h.Write(bw)
 	bw.WriteString("\r\n")
-	bw.Write(resp.body[:len(resp.body)/2])
+	if resp.stream != nil {
+		_, _ = io.CopyN(bw, resp.stream, resp.size/2)
+	} else {
+		bw.Write(resp.body[:len(resp.body)/2])
+	}
 	_ = bw.Flush()
 }

@@ -70,6 +70,7 @@ type Bucket struct {
 	Objects      []*ObjectVersion  `json:"objects,omitempty"`
 
 	chains []*trailChain // files of the trails delivering to the bucket
+	corpus *kbCorpus     // synthetic documents served besides Objects
 }
 
 // ObjectVersion is one version of an S3 object, or a delete marker.

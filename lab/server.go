@@ -161,7 +161,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	resp := s.handle(c)
 
 	wait := settle
-	if len(resp.body) > smallBody {
+	switch {
+	case resp.stream != nil && len(c.body) == 0:
+		// The race settle guards against needs a request body.
+		wait = 0
+	case resp.length() > smallBody:
 		wait = settleLarge
 	}
 	time.Sleep(max(s.opts.Latency, wait))
@@ -252,6 +256,18 @@ type response struct {
 	header http.Header
 	body   []byte
 	head   bool // answers a HEAD: Content-Length is the entity's, and there is no body
+	// stream, when set, is the body instead, size bytes long: content
+	// generated as it is sent.
+	stream io.Reader
+	size   int64
+}
+
+// length is the body's length.
+func (r *response) length() int64 {
+	if r.stream != nil {
+		return r.size
+	}
+	return int64(len(r.body))
 }
 
 func (r *response) write(w http.ResponseWriter) {
@@ -260,9 +276,13 @@ func (r *response) write(w http.ResponseWriter) {
 		h[k] = vs
 	}
 	if !r.head {
-		h.Set("Content-Length", strconv.Itoa(len(r.body)))
+		h.Set("Content-Length", strconv.FormatInt(r.length(), 10))
 	}
 	w.WriteHeader(r.status)
+	if r.stream != nil {
+		_, _ = io.CopyBuffer(w, r.stream, make([]byte, 256<<10))
+		return
+	}
 	_, _ = io.Copy(w, bytes.NewReader(r.body))
 }
 

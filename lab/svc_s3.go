@@ -353,12 +353,30 @@ type s3Version struct {
 	Owner        s3Owner `xml:"Owner"`
 }
 
+// s3VersionsResult is a page of ListObjectVersions.
+type s3VersionsResult struct {
+	XMLName             xml.Name   `xml:"ListVersionsResult"`
+	Xmlns               string     `xml:"xmlns,attr"`
+	Name                string     `xml:"Name"`
+	Prefix              string     `xml:"Prefix"`
+	KeyMarker           string     `xml:"KeyMarker"`
+	VersionIDMarker     string     `xml:"VersionIdMarker"`
+	NextKeyMarker       string     `xml:"NextKeyMarker,omitempty"`
+	NextVersionIDMarker string     `xml:"NextVersionIdMarker,omitempty"`
+	MaxKeys             int        `xml:"MaxKeys"`
+	IsTruncated         bool       `xml:"IsTruncated"`
+	Entries             []xmlEntry `xml:",any"`
+}
+
 func s3ListVersions(c *call, b *Bucket, _ s3Target) (*response, error) {
 	max, err := c.maxKeys()
 	if err != nil {
 		return nil, err
 	}
 	prefix, keyMarker, vidMarker := c.query("prefix"), c.query("key-marker"), c.query("version-id-marker")
+	if b.corpus != nil {
+		return c.xmlDoc(corpusVersions(c, b, prefix, keyMarker, vidMarker, max))
+	}
 	all := versionsNewestFirst(c.srv.sc, b, prefix)
 	start := 0
 	if keyMarker != "" {
@@ -374,20 +392,7 @@ func s3ListVersions(c *call, b *Bucket, _ s3Target) (*response, error) {
 			}
 		}
 	}
-	type result struct {
-		XMLName             xml.Name   `xml:"ListVersionsResult"`
-		Xmlns               string     `xml:"xmlns,attr"`
-		Name                string     `xml:"Name"`
-		Prefix              string     `xml:"Prefix"`
-		KeyMarker           string     `xml:"KeyMarker"`
-		VersionIDMarker     string     `xml:"VersionIdMarker"`
-		NextKeyMarker       string     `xml:"NextKeyMarker,omitempty"`
-		NextVersionIDMarker string     `xml:"NextVersionIdMarker,omitempty"`
-		MaxKeys             int        `xml:"MaxKeys"`
-		IsTruncated         bool       `xml:"IsTruncated"`
-		Entries             []xmlEntry `xml:",any"`
-	}
-	out := result{Xmlns: s3NS, Name: b.Name, Prefix: prefix, KeyMarker: keyMarker, VersionIDMarker: vidMarker, MaxKeys: max}
+	out := s3VersionsResult{Xmlns: s3NS, Name: b.Name, Prefix: prefix, KeyMarker: keyMarker, VersionIDMarker: vidMarker, MaxKeys: max}
 	owner := s3Owner{ID: canonicalID(c.account)}
 	n := 0
 	for i := start; i < len(all); i++ {
@@ -477,6 +482,9 @@ func s3ListV2(c *call, b *Bucket, _ s3Target) (*response, error) {
 			current[o.Key] = o
 		}
 	}
+	if b.corpus != nil {
+		keys = b.corpus.latest(keys, current, prefix, after, delim == "", max)
+	}
 	sort.Strings(keys)
 	seenPrefix := map[string]bool{}
 	last := ""
@@ -503,7 +511,7 @@ func s3ListV2(c *call, b *Bucket, _ s3Target) (*response, error) {
 			}
 		}
 		o := current[k]
-		out.Contents = append(out.Contents, content{k, s3Time(o.LastModified), o.ETag, len(o.content()), o.StorageClass})
+		out.Contents = append(out.Contents, content{k, s3Time(o.LastModified), o.ETag, b.size(o), o.StorageClass})
 		out.KeyCount++
 		last = k
 	}
@@ -514,6 +522,11 @@ func s3ListV2(c *call, b *Bucket, _ s3Target) (*response, error) {
 func (c *call) objectVersion(b *Bucket, key string) (*ObjectVersion, error) {
 	vid := c.query("versionId")
 	var found *ObjectVersion
+	if b.corpus != nil {
+		if i, ok := b.corpus.index(key); ok && (vid == "" || vid == b.corpus.versionID(i)) {
+			found = b.corpus.version(i)
+		}
+	}
 	for _, o := range b.objectsUnder(c.srv.sc, key) {
 		if o.Key == key && ((vid == "" && o.IsLatest) || (vid != "" && o.VersionID == vid)) {
 			found = o
@@ -543,13 +556,41 @@ func s3GetObject(c *call, b *Bucket, t s3Target) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
+	if b.corpus != nil {
+		return s3GetCorpusObject(c, b, o)
+	}
+	body := o.content()
+	r := c.s3ok("", body)
+	s3ObjectHeaders(r.header, b, o)
+	if rng := c.r.Header.Get("Range"); rng != "" {
+		from, to, ok := parseRange(rng, len(body))
+		if !ok {
+			e := newAPIError(http.StatusRequestedRangeNotSatisfiable, "InvalidRange", "The requested range is not satisfiable")
+			return nil, e
+		}
+		r.body = body[from : to+1]
+		r.status = http.StatusPartialContent
+		r.header.Set("Content-Range", "bytes "+strconv.Itoa(from)+"-"+strconv.Itoa(to)+"/"+strconv.Itoa(len(body)))
+	} else if strings.EqualFold(c.r.Header.Get("x-amz-checksum-mode"), "ENABLED") {
+		sum := sha256.Sum256(body)
+		r.header.Set("x-amz-checksum-sha256", base64.StdEncoding.EncodeToString(sum[:]))
+		r.header.Set("x-amz-checksum-type", "FULL_OBJECT")
+	}
+	if c.r.Method == http.MethodHead {
+		r.header.Set("Content-Length", strconv.Itoa(len(r.body)))
+		r.body = nil
+		r.head = true
+	}
+	return r, nil
+}
+
+// s3ObjectHeaders sets what GetObject and HeadObject say of a version.
+func s3ObjectHeaders(h http.Header, b *Bucket, o *ObjectVersion) {
 	ct := o.ContentType
 	if ct == "" {
 		ct = "binary/octet-stream"
 	}
-	body := o.content()
-	r := c.s3ok(ct, body)
-	h := r.header
+	h.Set("Content-Type", ct)
 	h.Set("ETag", o.ETag)
 	h.Set("Last-Modified", o.LastModified.UTC().Format(http.TimeFormat))
 	h.Set("Accept-Ranges", "bytes")
@@ -568,26 +609,6 @@ func s3GetObject(c *call, b *Bucket, t s3Target) (*response, error) {
 	for k, v := range o.Metadata {
 		h.Set("x-amz-meta-"+k, v)
 	}
-	if rng := c.r.Header.Get("Range"); rng != "" {
-		from, to, ok := parseRange(rng, len(body))
-		if !ok {
-			e := newAPIError(http.StatusRequestedRangeNotSatisfiable, "InvalidRange", "The requested range is not satisfiable")
-			return nil, e
-		}
-		r.body = body[from : to+1]
-		r.status = http.StatusPartialContent
-		h.Set("Content-Range", "bytes "+strconv.Itoa(from)+"-"+strconv.Itoa(to)+"/"+strconv.Itoa(len(body)))
-	} else if strings.EqualFold(c.r.Header.Get("x-amz-checksum-mode"), "ENABLED") {
-		sum := sha256.Sum256(body)
-		h.Set("x-amz-checksum-sha256", base64.StdEncoding.EncodeToString(sum[:]))
-		h.Set("x-amz-checksum-type", "FULL_OBJECT")
-	}
-	if c.r.Method == http.MethodHead {
-		h.Set("Content-Length", strconv.Itoa(len(r.body)))
-		r.body = nil
-		r.head = true
-	}
-	return r, nil
 }
 
 // parseRange reads "bytes=from-to", "bytes=from-" or "bytes=-suffix".

@@ -2,7 +2,10 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -33,6 +36,8 @@ func labCommand(e *env) *cli.Command {
 					&cli.BoolFlag{Name: "before-incident", Usage: "serve the estate as it was before the attack (builtin scenario)"},
 					&cli.StringFlag{Name: "anchor", Usage: "RFC 3339 day the builtin scenario starts; default a fixed day"},
 					&cli.BoolFlag{Name: "no-quotas", Usage: "do not simulate AWS API quotas"},
+					&cli.IntFlag{Name: "kb-objects", Usage: "add a knowledge base over a bucket of this many generated documents (builtin scenario)"},
+					&cli.StringFlag{Name: "kb-bytes", Value: "1GiB", Usage: "total size of the --kb-objects documents: bytes, or with KiB, MiB, GiB"},
 				},
 				Action: func(c *cli.Context) error {
 					opts, closeLog, err := labOptions(c)
@@ -79,6 +84,12 @@ func labOptions(c *cli.Context) (lab.Options, func(), error) {
 		}
 	} else {
 		bo := lab.BuiltinOptions{Accounts: c.Int("accounts"), BeforeIncident: c.Bool("before-incident"), Seed: c.Int64("seed")}
+		if n := c.Int("kb-objects"); n > 0 {
+			if bo.KBBytes, err = parseBytes(c.String("kb-bytes")); err != nil {
+				return o, closeLog, usagef("--kb-bytes: %v", err)
+			}
+			bo.KBObjects = n
+		}
 		if a := c.String("anchor"); a != "" {
 			if bo.Anchor, err = time.Parse(time.RFC3339, a); err != nil {
 				return o, closeLog, usagef("--anchor: %v", err)
@@ -95,4 +106,24 @@ func labOptions(c *cli.Context) (lab.Options, func(), error) {
 		closeLog = func() { f.Close() }
 	}
 	return o, closeLog, nil
+}
+
+// parseBytes reads a size: a number of bytes, or one followed by KiB, MiB
+// or GiB.
+func parseBytes(s string) (int64, error) {
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		n      int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+		if rest, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, mult = rest, u.n
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64/mult {
+		return 0, fmt.Errorf("%q is not a size", s)
+	}
+	return n * mult, nil
 }
