@@ -26,6 +26,13 @@ var documentedQuotas = map[string]Quota{
 	"CloudWatch Logs.FilterLogEvents":   {PerSecond: 5, Burst: 5},
 	"CloudWatch Logs.DescribeLogGroups": {PerSecond: 5, Burst: 5},
 	"Organizations.ListAccounts":        {PerSecond: 1, Burst: 2},
+	// S3 serves 5,500 GET/HEAD and 3,500 LIST requests a second per
+	// prefix; at the default rate a bucket of 100,000 objects would take
+	// hours to read.
+	"S3.GetObject":          {PerSecond: 5500, Burst: 5500},
+	"S3.HeadObject":         {PerSecond: 5500, Burst: 5500},
+	"S3.ListObjectVersions": {PerSecond: 3500, Burst: 3500},
+	"S3.ListObjectsV2":      {PerSecond: 3500, Burst: 3500},
 }
 
 // Limits holds one token bucket per (account, region, service, operation),
