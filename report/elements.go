@@ -52,6 +52,12 @@ var elementSpecs = map[string]elementSpec{
 			{label: "custom and imported models, jobs, throughput and model access", table: schemas.TableResources,
 				kinds: []string{schemas.KindCustomModel, schemas.KindImportedModel, schemas.KindCustomizationJob, schemas.KindProvisionedThroughput,
 					schemas.KindModelAvailability}, sources: []string{"bedrock"}},
+			{label: "managed prompts, flows and inference profiles", table: schemas.TableResources,
+				kinds:   []string{schemas.KindPrompt, schemas.KindFlow, schemas.KindFlowVersion, schemas.KindFlowAlias, schemas.KindInferenceProfile},
+				sources: []string{"bedrock"}},
+			{label: "SageMaker models, model registry and endpoints", table: schemas.TableResources,
+				kinds: []string{schemas.KindSageMakerModel, schemas.KindModelPackageGroup, schemas.KindModelPackage, schemas.KindEndpointConfig,
+					schemas.KindEndpoint}, sources: []string{"sagemaker"}},
 		},
 	},
 	ElementDataStore: {
