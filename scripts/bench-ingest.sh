@@ -5,7 +5,9 @@
 # a blob, every record a row, signed) and, as the reference, loaded by
 # DuckDB (@duckdb/node-api, interop/duckdb) from the same files into one
 # zstd Parquet file with the records' main columns. The figure is custody's
-# records/s over DuckDB's, median of three alternations.
+# records/s over DuckDB's, median of three alternations; then the bytes a
+# record takes in custody's cloudtrail_events table and in DuckDB's file,
+# and custody's peak RSS.
 #
 #   scripts/bench-ingest.sh [FILES] [RECORDS_PER_FILE]   (default 200 2500)
 set -euo pipefail
@@ -33,8 +35,9 @@ custody_run() {
 	rm -rf "$work/bundle"
 	local t0 t1
 	t0=$(now)
-	"$work/custody" ingest --case bench --key "$key" --out "$work/bundle" "$work/logs" 2>"$work/ingest.log"
+	/usr/bin/time -f %M -o "$work/rss" "$work/custody" ingest --case bench --key "$key" --out "$work/bundle" "$work/logs" 2>"$work/ingest.log"
 	t1=$(now)
+	cat "$work/rss" >>"$work/rss.all"
 	echo "$t1 - $t0" | bc
 }
 duckdb_run() {
@@ -70,3 +73,7 @@ echo "duckdb:         ${ds[*]} s (median $d)"
 echo "custody records/s: $(echo "$records / $c" | bc)"
 echo "duckdb records/s:  $(echo "$records / $d" | bc)"
 echo "ratio custody/duckdb throughput: $(echo "scale=2; $d / $c" | bc)"
+cbytes=$(find "$work/bundle/tables/cloudtrail_events" -name '*.parquet' -printf '%s\n' | paste -sd+ | bc)
+dbytes=$(stat -c %s "$work/duck.parquet")
+echo "cloudtrail_events bytes/record: custody $(echo "scale=1; $cbytes / $rows" | bc), duckdb $(echo "scale=1; $dbytes / $records" | bc)"
+echo "custody peak RSS: $(sort -n "$work/rss.all" | tail -1 | awk '{printf "%.0f MiB", $1 / 1024}') (runs: $(paste -sd' ' "$work/rss.all") KiB)"
