@@ -97,8 +97,9 @@ func diffLarge(tb testing.TB, base, now string) *Report {
 	return rep
 }
 
-// A knowledge base of 100,000 documents diffs in under 10 seconds, in
-// bounded memory, and finds exactly what changed.
+// A knowledge base of 100,000 documents diffs in bounded memory and finds
+// exactly what changed. Its speed is measured by BenchmarkDiff100kObjects, not here:
+// a wall-clock bound in a test fails on a loaded machine, not on slow code.
 func TestDiffLargeKnowledgeBase(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes two bundles of 100,000 objects")
@@ -112,9 +113,6 @@ func TestDiffLargeKnowledgeBase(t *testing.T) {
 	peak := peakHeap(func() { rep = diffLarge(t, base, now) })
 	took := time.Since(start)
 	t.Logf("%d objects a side: diff in %v, peak heap in use %.1f MiB", largeN, took.Round(time.Millisecond), float64(peak)/(1<<20))
-	if took > 10*time.Second {
-		t.Errorf("diff took %v, want under 10s", took)
-	}
 	if peak > 512<<20 {
 		t.Errorf("peak heap %d MiB, want under 512 MiB", peak>>20)
 	}
