@@ -223,20 +223,27 @@ func (r *Reader) OpenBlob(raw string) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !bf.Compressed() {
-		return &blobReader{of: of, h: hashing.NewReader(io.LimitReader(of, bf.RawSize+1)), want: *bf}, nil
+	return newBlobReader(of, of, bf.Compressed(), *bf)
+}
+
+// newBlobReader reads a blob's stored bytes from src (of's content),
+// decompressing them when compressed, as its raw content checked against
+// want. Closing it closes of; on error of is closed already.
+func newBlobReader(of *OpenFile, src io.Reader, compressed bool, want File) (io.ReadCloser, error) {
+	if !compressed {
+		return &blobReader{of: of, h: hashing.NewReader(io.LimitReader(src, want.RawSize+1)), want: want}, nil
 	}
 	dec, err := NewDecoder()
 	if err != nil {
 		of.Close()
 		return nil, err
 	}
-	if err := dec.Reset(of); err != nil {
+	if err := dec.Reset(src); err != nil {
 		of.Close()
 		dec.Close()
 		return nil, err
 	}
-	return &blobReader{of: of, dec: dec, h: hashing.NewReader(io.LimitReader(dec, bf.RawSize+1)), want: *bf}, nil
+	return &blobReader{of: of, dec: dec, h: hashing.NewReader(io.LimitReader(dec, want.RawSize+1)), want: want}, nil
 }
 
 type blobReader struct {

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/custodyhq/custody/archive/hashing"
 	"github.com/custodyhq/custody/schemas"
 )
 
@@ -86,20 +85,5 @@ func (s *Salvage) open(e *journalEntry) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("archive: salvage %s: %w", e.ObjectID, err)
 	}
-	want := File{RawSHA256: e.SHA256, RawSize: e.Size}
-	of := &OpenFile{closer: f}
-	if !compressed {
-		return &blobReader{of: of, h: hashing.NewReader(io.LimitReader(f, e.Size+1)), want: want}, nil
-	}
-	dec, err := NewDecoder()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	if err := dec.Reset(f); err != nil {
-		f.Close()
-		dec.Close()
-		return nil, err
-	}
-	return &blobReader{of: of, dec: dec, h: hashing.NewReader(io.LimitReader(dec, e.Size+1)), want: want}, nil
+	return newBlobReader(&OpenFile{closer: f}, f, compressed, File{RawSHA256: e.SHA256, RawSize: e.Size})
 }
