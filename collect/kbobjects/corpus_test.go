@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,16 +24,15 @@ import (
 func TestDiscoveredCorpusPreserved(t *testing.T) {
 	const n, total = 250, 2 << 20
 	l := labtest.Start(t, lab.Builtin(lab.BuiltinOptions{KBObjects: n, KBBytes: total}))
-	var api *s3.Client
 	src := &kbobjects.Objects{
 		Client: func(t collect.Target) (kbobjects.API, error) {
-			api = kbobjects.NewClient(l.Session.Config(t))
-			return api, nil
+			return kbobjects.NewClient(l.Session.Config(t)), nil
 		},
 		Estate:   l.Estate(),
 		PageSize: 100,
 	}
 	sink := l.Run(t, src)
+	var api *s3.Client
 	seen := map[string]bool{}
 	var sum int64
 	for _, o := range sink.Objects {
@@ -45,6 +45,7 @@ func TestDiscoveredCorpusPreserved(t *testing.T) {
 		seen[o.Key] = true
 		sum += o.Size
 		if len(seen) == n/2 {
+			api = kbobjects.NewClient(l.Session.Config(ledByTarget(t, l, o.LedBy)))
 			out, err := api.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(o.Bucket), Key: aws.String(o.Key), VersionId: aws.String(o.VersionID)})
 			if err != nil {
 				t.Fatal(err)
@@ -60,4 +61,18 @@ func TestDiscoveredCorpusPreserved(t *testing.T) {
 	if len(seen) != n || sum != total {
 		t.Fatalf("preserved %d documents of %d bytes, want %d of %d", len(seen), sum, n, total)
 	}
+}
+
+// ledByTarget is the target whose account and region the ARN that led to
+// an object names: the caller that may read the object again.
+func ledByTarget(t *testing.T, l *labtest.Lab, arn string) collect.Target {
+	t.Helper()
+	f := strings.SplitN(arn, ":", 6)
+	for _, tg := range l.Targets {
+		if len(f) == 6 && tg.Account == f[4] && tg.Region == f[3] {
+			return tg
+		}
+	}
+	t.Fatalf("no target for %q", arn)
+	return collect.Target{}
 }
