@@ -276,7 +276,9 @@ func customizationRoleARN(account string) string {
 const customizationRole = "AmazonBedrockModelCustomizationRole"
 
 // devTrainingBucket gives genai-dev the bucket of its customization
-// experiments, and returns its name. Its version ids derive from the
+// experiments, and returns its name. It is versioned but has none of the
+// other protections: no policy, no public access block, no default
+// encryption configuration, no object lock. Its version ids derive from the
 // account, so the scenario's random draws are left as they were.
 func devTrainingBucket(a *Account, created time.Time) string {
 	name := "genai-dev-training-" + a.ID
@@ -285,7 +287,7 @@ func devTrainingBucket(a *Account, created time.Time) string {
 		fmt.Fprintf(&body, `{"prompt":"Rephrase politely: request %d","completion":"%s"}`+"\n", i, kbSentences[i%len(kbSentences)])
 	}
 	a.Buckets = append(a.Buckets, &Bucket{
-		Name: name, Region: "us-east-1", CreationDate: created, Versioning: "Enabled", Encryption: "AES256", PublicAccess: true,
+		Name: name, Region: "us-east-1", CreationDate: created, Versioning: "Enabled", Encryption: "none",
 		Objects: []*ObjectVersion{{
 			Key: "tone-experiment/train.jsonl", VersionID: keyText(0, name+"/train", 32, keyAlphabet),
 			LastModified: created.Add(4 * 24 * time.Hour), ContentType: "application/jsonl", Body: body.String(),

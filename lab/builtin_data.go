@@ -151,8 +151,9 @@ func (g *gen) knowledgeBase(a *Account) {
 	bucket := &Bucket{
 		Name: kbBucketName(), Region: "us-east-1", CreationDate: g.at(-200 * 24 * time.Hour), Versioning: "Enabled",
 		Encryption: "aws:kms", KMSKeyID: "arn:aws:kms:us-east-1:" + a.ID + ":key/" + guardrailKeyID, PublicAccess: true,
-		Policy: `{"Version":"2012-10-17","Statement":[{"Sid":"DenyInsecureTransport","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::` + kbBucketName() + `","arn:aws:s3:::` + kbBucketName() + `/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`,
-		Tags:   map[string]string{"app": "support-assistant", "data-classification": "internal"},
+		ObjectLock: &BucketObjectLock{Mode: "GOVERNANCE", Days: 30},
+		Policy:     `{"Version":"2012-10-17","Statement":[{"Sid":"DenyInsecureTransport","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::` + kbBucketName() + `","arn:aws:s3:::` + kbBucketName() + `/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`,
+		Tags:       map[string]string{"app": "support-assistant", "data-classification": "internal"},
 	}
 	for _, prefix := range kbPrefixes {
 		for _, slug := range kbTopics[prefix] {

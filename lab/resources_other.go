@@ -63,14 +63,23 @@ type Bucket struct {
 	CreationDate time.Time         `json:"creationDate"`
 	Versioning   string            `json:"versioning,omitempty"` // Enabled Suspended, or empty
 	Policy       string            `json:"policy,omitempty"`     // JSON
-	Encryption   string            `json:"encryption,omitempty"` // AES256 aws:kms
+	Encryption   string            `json:"encryption,omitempty"` // AES256 aws:kms, or none
 	KMSKeyID     string            `json:"kmsKeyId,omitempty"`
 	PublicAccess bool              `json:"publicAccessBlock"`
+	ObjectLock   *BucketObjectLock `json:"objectLock,omitempty"`
 	Tags         map[string]string `json:"tags,omitempty"`
 	Objects      []*ObjectVersion  `json:"objects,omitempty"`
 
 	chains []*trailChain // files of the trails delivering to the bucket
 	corpus *kbCorpus     // synthetic documents served besides Objects
+}
+
+// BucketObjectLock is a bucket's object lock configuration: enabled, with
+// a default retention when Mode is set.
+type BucketObjectLock struct {
+	Mode  string `json:"mode,omitempty"` // GOVERNANCE COMPLIANCE
+	Days  int    `json:"days,omitempty"`
+	Years int    `json:"years,omitempty"`
 }
 
 // ObjectVersion is one version of an S3 object, or a delete marker.

@@ -63,6 +63,7 @@ func s3Op(method string, t s3Target, q url.Values) string {
 		for _, sub := range []struct{ q, op string }{
 			{"location", "GetBucketLocation"}, {"versioning", "GetBucketVersioning"}, {"policy", "GetBucketPolicy"},
 			{"encryption", "GetBucketEncryption"}, {"publicAccessBlock", "GetPublicAccessBlock"}, {"tagging", "GetBucketTagging"},
+			{"object-lock", "GetObjectLockConfiguration"},
 			{"versions", "ListObjectVersions"},
 		} {
 			if has(sub.q) {
@@ -97,6 +98,9 @@ func s3Mutation(method string, t s3Target, q url.Values) string {
 			if len(q) == 0 {
 				return "CreateBucket"
 			}
+			if _, ok := q["object-lock"]; ok {
+				return "PutObjectLockConfiguration"
+			}
 			for k := range q {
 				return "PutBucket" + strings.ToUpper(k[:1]) + k[1:]
 			}
@@ -120,19 +124,20 @@ func s3Mutation(method string, t s3Target, q url.Values) string {
 }
 
 var s3Handlers = map[string]func(*call, *Bucket, s3Target) (*response, error){
-	"HeadBucket":           func(c *call, b *Bucket, _ s3Target) (*response, error) { return c.s3ok("application/xml", nil), nil },
-	"GetBucketLocation":    s3Location,
-	"GetBucketVersioning":  s3Versioning,
-	"GetBucketPolicy":      s3Policy,
-	"GetBucketEncryption":  s3Encryption,
-	"GetPublicAccessBlock": s3PublicAccessBlock,
-	"GetBucketTagging":     s3Tagging,
-	"ListObjectVersions":   s3ListVersions,
-	"ListObjectsV2":        s3ListV2,
-	"ListObjects":          s3ListV2,
-	"GetObject":            s3GetObject,
-	"HeadObject":           s3GetObject,
-	"GetObjectTagging":     s3ObjectTagging,
+	"HeadBucket":                 func(c *call, b *Bucket, _ s3Target) (*response, error) { return c.s3ok("application/xml", nil), nil },
+	"GetBucketLocation":          s3Location,
+	"GetBucketVersioning":        s3Versioning,
+	"GetBucketPolicy":            s3Policy,
+	"GetBucketEncryption":        s3Encryption,
+	"GetPublicAccessBlock":       s3PublicAccessBlock,
+	"GetObjectLockConfiguration": s3ObjectLock,
+	"GetBucketTagging":           s3Tagging,
+	"ListObjectVersions":         s3ListVersions,
+	"ListObjectsV2":              s3ListV2,
+	"ListObjects":                s3ListV2,
+	"GetObject":                  s3GetObject,
+	"HeadObject":                 s3GetObject,
+	"GetObjectTagging":           s3ObjectTagging,
 }
 
 func routeS3(c *call) (operation, bool) {
@@ -257,8 +262,11 @@ func s3Encryption(c *call, b *Bucket, _ s3Target) (*response, error) {
 		BucketKeyEnabled bool `xml:"BucketKeyEnabled"`
 	}
 	alg := b.Encryption
-	if alg == "" {
+	switch alg {
+	case "":
 		alg = "AES256" // S3 encrypts every bucket by default
+	case "none":
+		return nil, newAPIError(http.StatusNotFound, "ServerSideEncryptionConfigurationNotFoundError", "The server side encryption configuration was not found")
 	}
 	return c.xmlDoc(struct {
 		XMLName xml.Name `xml:"ServerSideEncryptionConfiguration"`
@@ -279,6 +287,30 @@ func s3PublicAccessBlock(c *call, b *Bucket, _ s3Target) (*response, error) {
 		BlockPublicPolicy     bool     `xml:"BlockPublicPolicy"`
 		RestrictPublicBuckets bool     `xml:"RestrictPublicBuckets"`
 	}{Xmlns: s3NS, BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true})
+}
+
+func s3ObjectLock(c *call, b *Bucket, _ s3Target) (*response, error) {
+	if b.ObjectLock == nil {
+		return nil, newAPIError(http.StatusNotFound, "ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket")
+	}
+	type retention struct {
+		Mode  string `xml:"Mode"`
+		Days  int    `xml:"Days,omitempty"`
+		Years int    `xml:"Years,omitempty"`
+	}
+	type rule struct {
+		DefaultRetention retention `xml:"DefaultRetention"`
+	}
+	out := struct {
+		XMLName           xml.Name `xml:"ObjectLockConfiguration"`
+		Xmlns             string   `xml:"xmlns,attr"`
+		ObjectLockEnabled string   `xml:"ObjectLockEnabled"`
+		Rule              *rule    `xml:"Rule,omitempty"`
+	}{Xmlns: s3NS, ObjectLockEnabled: "Enabled"}
+	if l := b.ObjectLock; l.Mode != "" {
+		out.Rule = &rule{retention{l.Mode, l.Days, l.Years}}
+	}
+	return c.xmlDoc(out)
 }
 
 type s3Tag struct {
@@ -597,10 +629,12 @@ func s3ObjectHeaders(h http.Header, b *Bucket, o *ObjectVersion) {
 	if b.Versioning != "" {
 		h.Set("x-amz-version-id", o.VersionID)
 	}
-	if b.Encryption == "aws:kms" {
+	switch b.Encryption {
+	case "aws:kms":
 		h.Set("x-amz-server-side-encryption", "aws:kms")
 		h.Set("x-amz-server-side-encryption-aws-kms-key-id", b.KMSKeyID)
-	} else {
+	case "none":
+	default:
 		h.Set("x-amz-server-side-encryption", "AES256")
 	}
 	if o.StorageClass != "STANDARD" {
