@@ -200,6 +200,7 @@ func BenchmarkBlob(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+		archive.WaitSettled(w) // every blob durable under its name
 		b.StopTimer()
 		w.Abort()
 	})

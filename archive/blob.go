@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -57,12 +56,14 @@ type probeBuffers struct {
 var probes = sync.Pool{New: func() any { return &probeBuffers{raw: make([]byte, probeSize)} }}
 
 // putBlob streams body once into a temporary file, hashing the stored bytes
-// on their way to disk, then renames it to its content address. The body's
-// first probeSize bytes are held in memory while the writer decides how to
-// store it (see compresses); a compressed blob also has its raw bytes
-// hashed before they reach the zstd encoder. A blob already stored is not
-// stored again.
-func (w *Writer) putBlob(ctx context.Context, body io.Reader) (File, error) {
+// on their way to disk, and hands the file to settle, which makes it
+// durable and renames it to its content address while the caller goes on
+// to its next body. The body's first probeSize bytes are held in memory
+// while the writer decides how to store it (see compresses); a compressed
+// blob also has its raw bytes hashed before they reach the zstd encoder.
+// A blob already stored is not stored again. stored, if not nil, is called
+// once the blob is durable under its name.
+func (w *Writer) putBlob(ctx context.Context, body io.Reader, stored func(File)) (File, error) {
 	var enc *zstd.Encoder
 	select {
 	case enc = <-w.encoders:
@@ -80,54 +81,50 @@ func (w *Writer) putBlob(ctx context.Context, body io.Reader) (File, error) {
 	if err != nil {
 		return File{}, err
 	}
-	keep := false
 	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
+		discard(tmp)
 		return File{}, err
 	}
+	f, err := writeBlobFile(tmp, body, enc)
+	if err != nil {
+		discard(tmp)
+		return File{}, err
+	}
+	if err := w.settle(ctx, tmp, f, stored); err != nil {
+		discard(tmp)
+		return File{}, err
+	}
+	return f, nil
+}
+
+// discard closes and removes a temporary file that will not be kept.
+func discard(tmp *os.File) {
+	tmp.Close()
+	os.Remove(tmp.Name())
+}
+
+// blobBuffers are the write buffers between a blob's encoder and its file,
+// reused: a collection stores hundreds of thousands of small blobs.
+var blobBuffers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 256<<10) }}
+
+// writeBlobFile writes body to tmp through a pooled buffer, flushed before
+// it returns.
+func writeBlobFile(tmp *os.File, body io.Reader, enc *zstd.Encoder) (File, error) {
+	bw := blobBuffers.Get().(*bufio.Writer)
+	bw.Reset(tmp)
 	defer func() {
-		if !keep {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
+		bw.Reset(nil)
+		blobBuffers.Put(bw)
 	}()
-	bw := bufio.NewWriterSize(tmp, 256<<10)
-	stored := hashing.NewWriter(bw)
 	br := &bodyReader{r: body}
-	f, err := writeBlob(stored, br, enc)
+	f, err := writeBlob(hashing.NewWriter(bw), br, enc)
 	if err != nil {
 		if br.err != nil {
 			return File{}, &bodyError{br.err}
 		}
 		return File{}, err
 	}
-	if err := bw.Flush(); err != nil {
-		return File{}, err
-	}
-	if err := tmp.Sync(); err != nil {
-		return File{}, err
-	}
-	if err := tmp.Close(); err != nil {
-		return File{}, err
-	}
-
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if have, ok := w.blobs[f.RawSHA256]; ok {
-		os.Remove(tmp.Name())
-		keep = true
-		return have, nil
-	}
-	if err := w.mkdirLocked(filepath.Dir(f.Path)); err != nil {
-		return File{}, err
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(w.root, f.Path)); err != nil {
-		return File{}, fmt.Errorf("store blob: %w", err)
-	}
-	keep = true
-	w.blobs[f.RawSHA256] = f
-	return f, nil
+	return f, bw.Flush()
 }
 
 // writeBlob reads body once and writes the blob to stored, compressed or

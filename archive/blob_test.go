@@ -169,3 +169,37 @@ func TestOpenBlobRawChecksContent(t *testing.T) {
 	}
 	t.Fatal("the fixture has no blob stored as is")
 }
+
+// A blob that cannot be named after its content (here a directory is in
+// the way) fails the bundle: the Put that handed it over may already have
+// returned, so the next Put or Close says so, and nothing is sealed.
+func TestBlobNamingFailureFailsTheBundle(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "b")
+	w, err := archive.Create(dir, archive.WriterOptions{Signer: archivetest.Signer(t, "ed25519")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Abort()
+	body := "a short body zstd does not shrink"
+	in := filepath.Join(dir+".partial", filepath.FromSlash(archive.BlobPath(hashing.Bytes([]byte(body)), false)), "in-the-way")
+	if err := os.MkdirAll(in, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	put := func() error {
+		return w.Put(ctx, schemas.Evidence{Kind: schemas.KindS3Object, ObjectID: "s3://b/k", Body: strings.NewReader(body)})
+	}
+	if err := put(); err != nil {
+		t.Fatalf("the failure surfaced before the blob was handed over: %v", err)
+	}
+	archive.WaitSettled(w)
+	if err := put(); err == nil || !strings.Contains(err.Error(), "store blob") {
+		t.Errorf("Put after a blob could not be named: %v", err)
+	}
+	if _, err := w.Close(ctx); err == nil {
+		t.Fatal("sealed a bundle missing a blob")
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("a sealed bundle exists: %v", err)
+	}
+}

@@ -30,12 +30,11 @@ type journalEntry struct {
 	Row        json.RawMessage    `json:"row,omitempty"`
 }
 
-// journal appends a line for a stored body. A journal that cannot be
-// written costs only the ability to continue a killed run, so failures are
-// logged and the journal is given up, never the bundle.
-func (w *Writer) journal(e schemas.Evidence, f File) {
+// journalLine is the journal's line for a stored body, or nil when the
+// evidence has no id to find it by.
+func journalLine(e schemas.Evidence, f File) []byte {
 	if e.ObjectID == "" {
-		return
+		return nil
 	}
 	var row json.RawMessage
 	if e.Row != nil {
@@ -50,6 +49,17 @@ func (w *Writer) journal(e schemas.Evidence, f File) {
 		Provenance: e.Provenance, Observed: e.ObservedAt, Row: row,
 	})
 	if err != nil {
+		return nil
+	}
+	return append(line, '\n')
+}
+
+// appendJournal appends a line for a body already durable as a blob. A
+// journal that cannot be written costs only the ability to continue a
+// killed run, so failures are logged and the journal is given up, never
+// the bundle.
+func (w *Writer) appendJournal(line []byte) {
+	if line == nil {
 		return
 	}
 	w.jmu.Lock()
@@ -58,6 +68,7 @@ func (w *Writer) journal(e schemas.Evidence, f File) {
 		return
 	}
 	if w.jf == nil {
+		var err error
 		w.jf, err = os.OpenFile(filepath.Join(w.root, tmpDirName, journalName), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 		if err != nil {
 			w.jfailed = true
@@ -67,7 +78,7 @@ func (w *Writer) journal(e schemas.Evidence, f File) {
 	}
 	// One write per line: a process killed mid-way leaves at most a torn
 	// last line, which Salvage ignores.
-	if _, err := w.jf.Write(append(line, '\n')); err != nil {
+	if _, err := w.jf.Write(line); err != nil {
 		w.jfailed = true
 		w.log.Warn("journal of stored bodies unavailable; a killed run could not be continued", "err", err)
 	}

@@ -37,6 +37,7 @@ func putObjects(t *testing.T, dir string, n int) *archive.Writer {
 			t.Fatal(err)
 		}
 	}
+	archive.WaitSettled(w)
 	return w
 }
 

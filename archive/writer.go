@@ -73,6 +73,7 @@ type Writer struct {
 	hint      string
 	pub       crypto.PublicKey
 	encoders  chan *zstd.Encoder
+	settles   chan struct{} // blobs being synced and named (settle.go)
 	files     chan struct{} // slots for open Parquet files (see idleClose)
 	waiting   atomic.Int32  // partitions waiting for a slot
 	pending   atomic.Int64  // bytes of rows held by partitions, not yet written
@@ -88,7 +89,8 @@ type Writer struct {
 	run   schemas.Run
 	err   error // first failure of a table writer
 
-	wg sync.WaitGroup
+	wg      sync.WaitGroup // partition goroutines
+	settled sync.WaitGroup // blobs being synced and named
 
 	jmu     sync.Mutex // guards the journal (journal.go)
 	jf      *os.File
@@ -157,6 +159,7 @@ func Create(dir string, o WriterOptions) (*Writer, error) {
 		w.encoders <- nil // made on first use
 	}
 	w.files = make(chan struct{}, maxOpenFiles)
+	w.settles = make(chan struct{}, settling)
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return nil, fmt.Errorf("archive: create: %w", err)
 	}
@@ -203,7 +206,14 @@ func (w *Writer) Put(ctx context.Context, e schemas.Evidence) error {
 	}
 	m := schemas.MetaOf(e)
 	if e.Body != nil {
-		f, err := w.putBlob(ctx, e.Body)
+		// The journal line is made here, before the row is queued, and
+		// written once the blob is durable under its name.
+		var journaled func(File)
+		line := make(chan []byte, 1)
+		if e.ObjectID != "" {
+			journaled = func(File) { w.appendJournal(<-line) }
+		}
+		f, err := w.putBlob(ctx, e.Body, journaled)
 		if err != nil {
 			return fmt.Errorf("archive: put %s %q: %w", e.Kind, e.ObjectID, err)
 		}
@@ -211,7 +221,7 @@ func (w *Writer) Put(ctx context.Context, e schemas.Evidence) error {
 		if br, ok := e.Row.(schemas.BlobRow); ok {
 			br.SetBlob(f.RawSHA256, f.RawSize)
 		}
-		w.journal(e, f)
+		line <- journalLine(e, f)
 	}
 	if e.Row == nil {
 		return nil
@@ -329,6 +339,7 @@ func (w *Writer) closeQueues() bool {
 	}
 	w.sendMu.Unlock()
 	w.wg.Wait()
+	w.settled.Wait()
 	return first
 }
 
