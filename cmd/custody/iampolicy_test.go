@@ -16,10 +16,20 @@ func iamAction(service, op string) string {
 	switch {
 	case service == "bedrock-agent":
 		service = "bedrock"
-	case service == "s3" && op == "ListObjectVersions":
-		op = "ListBucketVersions"
+	case service == "s3":
+		if a, ok := s3Actions[op]; ok {
+			op = a
+		}
 	}
 	return service + ":" + op
+}
+
+// s3Actions are the S3 calls whose IAM action has another name.
+var s3Actions = map[string]string{
+	"ListObjectVersions":         "ListBucketVersions",
+	"GetObjectLockConfiguration": "GetBucketObjectLockConfiguration",
+	"GetBucketEncryption":        "GetEncryptionConfiguration",
+	"GetPublicAccessBlock":       "GetBucketPublicAccessBlock",
 }
 
 // The documented policy allows every call a default collection of the

@@ -28,8 +28,8 @@ import (
 // Source is the name of this source in bundles.
 const Source = "s3.objects"
 
-// KindBucket is the kind of the bucket snapshot (versioning) recorded with
-// each location.
+// KindBucket is the kind of the bucket snapshot (versioning, object lock,
+// policy, encryption, public access block) recorded with each location.
 const KindBucket = "aws.s3.bucket"
 
 // API is the part of the S3 client this source uses.
@@ -37,6 +37,10 @@ type API interface {
 	s3.ListObjectVersionsAPIClient
 	GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error)
 	GetBucketVersioning(ctx context.Context, in *s3.GetBucketVersioningInput, opts ...func(*s3.Options)) (*s3.GetBucketVersioningOutput, error)
+	GetObjectLockConfiguration(ctx context.Context, in *s3.GetObjectLockConfigurationInput, opts ...func(*s3.Options)) (*s3.GetObjectLockConfigurationOutput, error)
+	GetBucketPolicy(ctx context.Context, in *s3.GetBucketPolicyInput, opts ...func(*s3.Options)) (*s3.GetBucketPolicyOutput, error)
+	GetBucketEncryption(ctx context.Context, in *s3.GetBucketEncryptionInput, opts ...func(*s3.Options)) (*s3.GetBucketEncryptionOutput, error)
+	GetPublicAccessBlock(ctx context.Context, in *s3.GetPublicAccessBlockInput, opts ...func(*s3.Options)) (*s3.GetPublicAccessBlockOutput, error)
 	GetBucketLocation(ctx context.Context, in *s3.GetBucketLocationInput, opts ...func(*s3.Options)) (*s3.GetBucketLocationOutput, error)
 }
 
@@ -204,16 +208,8 @@ func (o *Objects) Collect(ctx context.Context, u collect.Unit, sink collect.Sink
 		return err
 	}
 	c := &collector{o: o, api: api, u: u, sink: sink, bucket: bucket, inside: inside, ledBy: ledBy, mode: mode}
-	if err := c.versioning(ctx); err != nil {
-		// Refused versioning is a gap of its own: the objects may still be
-		// readable.
-		var ae smithy.APIError
-		if ctx.Err() != nil || !errors.As(err, &ae) {
-			return err
-		}
-		if err := sink.Gap(ctx, collect.Gap{Unit: u, Cause: ae.ErrorCode(), Message: err.Error(), Time: o.now()}); err != nil {
-			return err
-		}
+	if err := c.configuration(ctx); err != nil {
+		return err
 	}
 	return c.list(ctx, prefix)
 }
@@ -228,35 +224,6 @@ type collector struct {
 	inside []string // prefixes under this location that other units collect
 	ledBy  string
 	mode   Mode
-}
-
-// versioning records whether the bucket keeps versions: without it, what
-// was overwritten or deleted is gone, and that is evidence too.
-func (c *collector) versioning(ctx context.Context) error {
-	out, err := c.api.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(c.bucket)},
-		func(o *s3.Options) { o.APIOptions = append(o.APIOptions, collect.CaptureRawBody()) })
-	if err != nil {
-		return fmt.Errorf("kbobjects: get versioning of bucket %s: %w", c.bucket, err)
-	}
-	status := string(out.Status)
-	if status == "" {
-		status = "Unversioned"
-	}
-	norm := fmt.Sprintf(`{"versioning":%q,"mfa_delete":%q}`, string(out.Status), string(out.MFADelete))
-	at := c.o.now()
-	reqID, _ := awsmiddleware.GetRequestIDMetadata(out.ResultMetadata)
-	raw, _ := collect.RawBody(out.ResultMetadata)
-	arn := "arn:aws:s3:::" + c.bucket
-	row := &schemas.Resource{
-		Kind: KindBucket, ARN: arn, ID: c.bucket, Name: c.bucket, Status: status,
-		Normalized: norm, Raw: string(raw),
-		Operation: "GetBucketVersioning", RequestID: reqID, AcquiredAt: at,
-	}
-	return c.sink.Put(ctx, collect.Evidence{
-		Kind: KindBucket, Unit: c.u, ObjectID: arn, ObservedAt: at,
-		Provenance: schemas.Provenance{Service: "s3", Operation: "GetBucketVersioning", RequestID: reqID, Time: at},
-		Row:        row,
-	})
 }
 
 // list walks every version and delete marker under prefix. Keys are asked
