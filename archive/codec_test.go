@@ -44,7 +44,11 @@ func writeTable(tb testing.TB, c compress.Codec, rows int) []byte {
 	}
 	defer b.Release()
 	var out bytes.Buffer
-	fw, err := pqarrow.NewFileWriter(b.Schema(), &out, writerProps(), pqarrow.DefaultWriterProps())
+	props, err := writerProps(schemas.TableCloudTrailEvents)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	fw, err := pqarrow.NewFileWriter(b.Schema(), &out, props, pqarrow.DefaultWriterProps())
 	if err != nil {
 		tb.Fatal(err)
 	}

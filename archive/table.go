@@ -214,17 +214,51 @@ func (p *partWriter) fail(err error) {
 	p.w.setErr(p.err)
 }
 
-// writerProps are the Parquet settings of every table file.
-func writerProps() *parquet.WriterProperties {
-	return parquet.NewWriterProperties(
-		parquet.WithCompression(compress.Codecs.Zstd),
-		parquet.WithRootRepetition(parquet.Repetitions.Required),
-		parquet.WithStats(true),
-		parquet.WithMaxRowGroupLength(rowGroupRows),
-		parquet.WithDictionaryDefault(true),
-		parquet.WithCreatedBy(defaultToolName),
-	)
+// writerProps are the Parquet settings of a table's files: each column's
+// encoding is declared beside it in schemas (schemas.Encoding). Built once
+// per table; the properties are only read by the files' writers.
+func writerProps(table string) (*parquet.WriterProperties, error) {
+	m, err := tableProps()
+	if err != nil {
+		return nil, err
+	}
+	if p, ok := m[table]; ok {
+		return p, nil
+	}
+	return nil, fmt.Errorf("archive: unknown table %q", table)
 }
+
+var tableProps = sync.OnceValues(func() (map[string]*parquet.WriterProperties, error) {
+	m := map[string]*parquet.WriterProperties{}
+	for _, t := range schemas.TableNames() {
+		cols, err := schemas.Columns(t)
+		if err != nil {
+			return nil, err
+		}
+		opts := []parquet.WriterProperty{
+			parquet.WithCompression(compress.Codecs.Zstd),
+			parquet.WithRootRepetition(parquet.Repetitions.Required),
+			parquet.WithStats(true),
+			parquet.WithMaxRowGroupLength(rowGroupRows),
+			parquet.WithDictionaryDefault(true),
+			parquet.WithCreatedBy(defaultToolName),
+		}
+		for _, c := range cols {
+			switch c.Encoding {
+			case schemas.Distinct:
+				opts = append(opts, parquet.WithDictionaryFor(c.Name, false))
+			case schemas.Delta:
+				enc := parquet.Encodings.DeltaBinaryPacked
+				if c.Type == arrow.BinaryTypes.String.String() {
+					enc = parquet.Encodings.DeltaLengthByteArray
+				}
+				opts = append(opts, parquet.WithDictionaryFor(c.Name, false), parquet.WithEncodingFor(c.Name, enc))
+			}
+		}
+		m[t] = parquet.NewWriterProperties(opts...)
+	}
+	return m, nil
+})
 
 // flush writes the pending rows to the current part file, opening one if
 // needed and starting new row groups and files at their bounds. The rows'
@@ -242,19 +276,14 @@ func (p *partWriter) flush() error {
 	}
 	n, size := int64(len(p.held)), p.heldBytes
 	p.w.pending.Add(-size)
-	b, err := schemas.NewBatch(memory.DefaultAllocator, p.key.table)
+	rec, err := schemas.NewRecordOf(memory.DefaultAllocator, p.key.table, len(p.held), func(i int) (*schemas.Meta, schemas.Row) {
+		return &p.held[i].meta, p.held[i].row
+	})
+	clear(p.held) // the slice is reused; the rows are not
+	p.held, p.heldBytes = p.held[:0], 0
 	if err != nil {
 		return err
 	}
-	defer b.Release()
-	for _, r := range p.held {
-		if err := b.Append(r.meta, r.row); err != nil {
-			return err
-		}
-	}
-	clear(p.held) // the slice is reused; the rows are not
-	p.held, p.heldBytes = p.held[:0], 0
-	rec := b.NewRecord()
 	defer rec.Release()
 	if p.rgRows > 0 && (p.rgRows+n > rowGroupRows || p.rgBytes+size > rowGroupBytes) {
 		if err := p.fw.NewBufferedRowGroupChecked(); err != nil {
@@ -305,7 +334,11 @@ func (p *partWriter) openFile() error {
 	p.bw = fileBuffers.Get().(*bufio.Writer)
 	p.bw.Reset(f)
 	p.hw = hashing.NewWriter(p.bw)
-	fw, err := pqarrow.NewFileWriter(p.schema, p.hw, writerProps(), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	props, err := writerProps(p.key.table)
+	if err != nil {
+		return err
+	}
+	fw, err := pqarrow.NewFileWriter(p.schema, p.hw, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 	if err != nil {
 		return err
 	}

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -32,18 +34,42 @@ var timestampType = &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC
 
 // Column describes one column of a table, as BUNDLE.md lists it.
 type Column struct {
-	Name     string `json:"name"`
-	Type     string `json:"type"` // Arrow type: utf8, int64, int32, bool, float64, timestamp[us, tz=UTC]
-	Nullable bool   `json:"nullable"`
-	Go       string `json:"go"` // the Go field, Struct.Field
+	Name     string   `json:"name"`
+	Type     string   `json:"type"` // Arrow type: utf8, int64, int32, bool, float64, timestamp[us, tz=UTC]
+	Nullable bool     `json:"nullable"`
+	Go       string   `json:"go"`       // the Go field, Struct.Field
+	Encoding Encoding `json:"encoding"` // how its Parquet pages store values
 }
 
+// Encoding is how a column's values are laid out in Parquet pages, declared
+// next to the column as an option of its tag: `col:"name,distinct"`. Every
+// encoding reads back the exact values; they differ in size and speed only.
+type Encoding string
+
+const (
+	// Dictionary (the default, no option): a dictionary page of the
+	// distinct values, then indexes. Suits columns with few distinct values
+	// (names, regions, accounts, ARNs of a few principals).
+	Dictionary Encoding = "dictionary"
+	// Distinct (option "distinct"): PLAIN, no dictionary. For columns whose
+	// values are nearly all different (the raw record), where a dictionary
+	// is built, hashed into and abandoned for every page.
+	Distinct Encoding = "distinct"
+	// Delta (option "delta"): no dictionary; DELTA_BINARY_PACKED for
+	// integers and timestamps (sequences: event times, record indexes),
+	// DELTA_LENGTH_BYTE_ARRAY for strings (identifiers of one length, whose
+	// lengths then take nothing and whose characters compress together).
+	Delta Encoding = "delta"
+)
+
 type column struct {
-	name  string
-	meta  bool  // from Meta rather than the row
-	index []int // reflect field index
-	typ   colType
-	goRef string
+	name   string
+	meta   bool    // from Meta rather than the row
+	index  []int   // reflect field index
+	offset uintptr // byte offset of the field in its struct
+	typ    colType
+	enc    Encoding
+	goRef  string
 }
 
 var (
@@ -115,15 +141,27 @@ func structColumns(t reflect.Type, meta bool) ([]column, error) {
 	var cols []column
 	for i := range t.NumField() {
 		f := t.Field(i)
-		name, ok := f.Tag.Lookup("col")
-		if !ok || name == "-" {
+		tag, ok := f.Tag.Lookup("col")
+		if !ok || tag == "-" {
 			continue
 		}
 		ct, ok := classify(f.Type)
 		if !ok {
 			return nil, fmt.Errorf("schemas: %s.%s: unsupported column type %s", t.Name(), f.Name, f.Type)
 		}
-		cols = append(cols, column{name: name, meta: meta, index: f.Index, typ: ct, goRef: t.Name() + "." + f.Name})
+		name, opt, _ := strings.Cut(tag, ",")
+		enc := Dictionary
+		switch Encoding(opt) {
+		case "":
+		case Distinct, Delta:
+			enc = Encoding(opt)
+		default:
+			return nil, fmt.Errorf("schemas: %s.%s: unknown column option %q", t.Name(), f.Name, opt)
+		}
+		if enc == Delta && (ct == colBool || ct == colBoolPtr || ct == colFloat64) {
+			return nil, fmt.Errorf("schemas: %s.%s: no delta encoding for %s", t.Name(), f.Name, f.Type)
+		}
+		cols = append(cols, column{name: name, meta: meta, index: f.Index, offset: f.Offset, typ: ct, enc: enc, goRef: t.Name() + "." + f.Name})
 	}
 	return cols, nil
 }
@@ -132,6 +170,7 @@ func structColumns(t reflect.Type, meta bool) ([]column, error) {
 type plan struct {
 	table   string
 	rowType reflect.Type // the struct type, not the pointer
+	ptrType reflect.Type // *rowType, the type of the table's Row values
 	cols    []column
 	schema  *arrow.Schema
 }
@@ -175,7 +214,7 @@ func buildPlan(table string) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{table: table, rowType: rt, cols: append(mc, rc...)}
+	p := &plan{table: table, rowType: rt, ptrType: reflect.TypeOf(row), cols: append(mc, rc...)}
 	seen := make(map[string]string, len(p.cols))
 	fields := make([]arrow.Field, len(p.cols))
 	for i, c := range p.cols {
@@ -210,7 +249,7 @@ func Columns(table string) ([]Column, error) {
 	out := make([]Column, len(p.cols))
 	for i, c := range p.cols {
 		f := p.schema.Field(i)
-		out[i] = Column{Name: c.name, Type: f.Type.String(), Nullable: f.Nullable, Go: c.goRef}
+		out[i] = Column{Name: c.name, Type: f.Type.String(), Nullable: f.Nullable, Go: c.goRef, Encoding: c.enc}
 	}
 	return out, nil
 }
@@ -247,24 +286,37 @@ func (b *Batch) Bytes() int64 { return b.bytes }
 
 // Append adds one row. The row's table must be the batch's.
 func (b *Batch) Append(m Meta, row Row) error {
-	if row == nil {
-		return fmt.Errorf("schemas: nil row for table %s", b.p.table)
+	rp, err := b.p.rowPointer(row)
+	if err != nil {
+		return err
 	}
-	rv := reflect.ValueOf(row)
-	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Type() != b.p.rowType {
-		return fmt.Errorf("schemas: table %s: row type %T, want *%s", b.p.table, row, b.p.rowType.Name())
-	}
-	rv = rv.Elem()
-	mv := reflect.ValueOf(&m).Elem()
-	for i, c := range b.p.cols {
-		v := rv
+	mp := unsafe.Pointer(&m)
+	for i := range b.p.cols {
+		c := &b.p.cols[i]
+		base := rp
 		if c.meta {
-			v = mv
+			base = mp
 		}
-		b.bytes += appendValue(b.b.Field(i), c.typ, v.FieldByIndex(c.index))
+		b.bytes += appendValue(b.b.Field(i), c.typ, unsafe.Add(base, c.offset))
 	}
 	b.n++
 	return nil
+}
+
+// rowPointer returns the address of the struct a row of the plan's table
+// points to.
+func (p *plan) rowPointer(row Row) (unsafe.Pointer, error) {
+	if row == nil {
+		return nil, fmt.Errorf("schemas: nil row for table %s", p.table)
+	}
+	if reflect.TypeOf(row) != p.ptrType {
+		return nil, fmt.Errorf("schemas: table %s: row type %T, want *%s", p.table, row, p.rowType.Name())
+	}
+	rp := reflect.ValueOf(row).UnsafePointer()
+	if rp == nil {
+		return nil, fmt.Errorf("schemas: table %s: nil *%s", p.table, p.rowType.Name())
+	}
+	return rp, nil
 }
 
 // RowBytes approximates the memory a row takes in a batch, as Batch.Bytes
@@ -278,33 +330,34 @@ func RowBytes(m Meta, row Row) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	rv := reflect.ValueOf(row)
-	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Type() != p.rowType {
-		return 0, fmt.Errorf("schemas: table %s: row type %T, want *%s", p.table, row, p.rowType.Name())
+	rp, err := p.rowPointer(row)
+	if err != nil {
+		return 0, err
 	}
-	rv = rv.Elem()
-	mv := reflect.ValueOf(&m).Elem()
+	mp := unsafe.Pointer(&m)
 	var n int64
-	for _, c := range p.cols {
-		v := rv
+	for i := range p.cols {
+		c := &p.cols[i]
+		base := rp
 		if c.meta {
-			v = mv
+			base = mp
 		}
-		n += valueBytes(c.typ, v.FieldByIndex(c.index))
+		n += valueBytes(c.typ, unsafe.Add(base, c.offset))
 	}
 	return n, nil
 }
 
-// valueBytes is what appendValue adds to Batch.Bytes for a value.
-func valueBytes(t colType, v reflect.Value) int64 {
+// valueBytes is what appendValue adds to Batch.Bytes for the value of type
+// t at f.
+func valueBytes(t colType, f unsafe.Pointer) int64 {
 	switch t {
 	case colString:
-		return int64(v.Len()) + 4
+		return int64(len(*(*string)(f))) + 4
 	case colStringPtr:
-		if v.IsNil() {
-			return 1
+		if s := *(**string)(f); s != nil {
+			return int64(len(*s)) + 4
 		}
-		return int64(v.Elem().Len()) + 4
+		return 1
 	case colInt32:
 		return 4
 	case colBool, colBoolPtr:
@@ -313,52 +366,46 @@ func valueBytes(t colType, v reflect.Value) int64 {
 	return 8
 }
 
-func appendValue(fb array.Builder, t colType, v reflect.Value) int64 {
+// appendValue appends the value of type t at f, a field of a row or Meta
+// struct whose type classify checked when the plan was built.
+func appendValue(fb array.Builder, t colType, f unsafe.Pointer) int64 {
 	switch t {
 	case colString:
-		s := v.String()
-		fb.(*array.StringBuilder).Append(s)
-		return int64(len(s)) + 4
+		fb.(*array.StringBuilder).Append(*(*string)(f))
 	case colStringPtr:
-		if v.IsNil() {
-			fb.AppendNull()
-			return 1
-		}
-		s := v.Elem().String()
-		fb.(*array.StringBuilder).Append(s)
-		return int64(len(s)) + 4
-	case colInt64:
-		fb.(*array.Int64Builder).Append(v.Int())
-	case colInt64Ptr:
-		if v.IsNil() {
-			fb.AppendNull()
+		if s := *(**string)(f); s != nil {
+			fb.(*array.StringBuilder).Append(*s)
 		} else {
-			fb.(*array.Int64Builder).Append(v.Elem().Int())
+			fb.AppendNull()
+		}
+	case colInt64:
+		fb.(*array.Int64Builder).Append(*(*int64)(f))
+	case colInt64Ptr:
+		if v := *(**int64)(f); v != nil {
+			fb.(*array.Int64Builder).Append(*v)
+		} else {
+			fb.AppendNull()
 		}
 	case colInt32:
-		fb.(*array.Int32Builder).Append(int32(v.Int()))
-		return 4
+		fb.(*array.Int32Builder).Append(*(*int32)(f))
 	case colBool:
-		fb.(*array.BooleanBuilder).Append(v.Bool())
-		return 1
+		fb.(*array.BooleanBuilder).Append(*(*bool)(f))
 	case colBoolPtr:
-		if v.IsNil() {
-			fb.AppendNull()
+		if v := *(**bool)(f); v != nil {
+			fb.(*array.BooleanBuilder).Append(*v)
 		} else {
-			fb.(*array.BooleanBuilder).Append(v.Elem().Bool())
+			fb.AppendNull()
 		}
-		return 1
 	case colFloat64:
-		fb.(*array.Float64Builder).Append(v.Float())
+		fb.(*array.Float64Builder).Append(*(*float64)(f))
 	case colTime:
-		t := v.Interface().(time.Time)
-		if t.IsZero() {
+		if t := (*time.Time)(f); t.IsZero() {
 			fb.AppendNull()
 		} else {
 			fb.(*array.TimestampBuilder).Append(arrow.Timestamp(t.UnixMicro()))
 		}
 	}
-	return 8
+	return valueBytes(t, f)
 }
 
 // NewRecord returns the pending rows as a record and resets the batch. The

@@ -31,13 +31,13 @@ func columnsMarkdown(t *testing.T) string {
 		}
 	}
 	write := func(title string, cols []schemas.Column) {
-		fmt.Fprintf(&b, "#### %s\n\n| column | Arrow type | nullable | Go field |\n| --- | --- | --- | --- |\n", title)
+		fmt.Fprintf(&b, "#### %s\n\n| column | Arrow type | nullable | encoding | Go field |\n| --- | --- | --- | --- | --- |\n", title)
 		for _, c := range cols {
 			null := "no"
 			if c.Nullable {
 				null = "yes"
 			}
-			fmt.Fprintf(&b, "| `%s` | %s | %s | `%s` |\n", c.Name, c.Type, null, c.Go)
+			fmt.Fprintf(&b, "| `%s` | %s | %s | %s | `%s` |\n", c.Name, c.Type, null, c.Encoding, c.Go)
 		}
 		b.WriteString("\n")
 	}

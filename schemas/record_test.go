@@ -1,0 +1,113 @@
+package schemas_test
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/custodyhq/custody/schemas"
+)
+
+// fill sets every field of the struct v points to from i: the value, or for
+// pointer and time fields every third i, null.
+func fill(v reflect.Value, i int) {
+	v = v.Elem()
+	for f := range v.NumField() {
+		fv := v.Field(f)
+		null := (i+f)%3 == 0
+		switch fv.Interface().(type) {
+		case string:
+			fv.SetString(fmt.Sprintf("%s-%d-%x", v.Type().Field(f).Name, i, i*f))
+		case *string:
+			if !null {
+				s := fmt.Sprint("s", i*f)
+				fv.Set(reflect.ValueOf(&s))
+			}
+		case int64, int32:
+			fv.SetInt(int64(i*1000 - f))
+		case *int64:
+			if !null {
+				n := int64(-i * f)
+				fv.Set(reflect.ValueOf(&n))
+			}
+		case bool:
+			fv.SetBool(null)
+		case *bool:
+			if !null {
+				b := i%2 == 0
+				fv.Set(reflect.ValueOf(&b))
+			}
+		case float64:
+			fv.SetFloat(float64(i) / 3)
+		case time.Time:
+			if !null {
+				fv.Set(reflect.ValueOf(time.Date(2026, 1, 2, 3, 4, 5, i*1000, time.UTC)))
+			}
+		}
+	}
+}
+
+// NewRecordOf must build, column by column, the record Batch.Append builds
+// row by row, for every table and column type, nulls included.
+func TestNewRecordOfMatchesBatch(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer mem.AssertSize(t, 0)
+	for _, table := range schemas.TableNames() {
+		const n = 50
+		metas := make([]schemas.Meta, n)
+		rows := make([]schemas.Row, n)
+		b, err := schemas.NewBatch(mem, table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range n {
+			fill(reflect.ValueOf(&metas[i]), i)
+			rows[i] = schemas.NewRow(table)
+			fill(reflect.ValueOf(rows[i]), i+1)
+			if err := b.Append(metas[i], rows[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := b.NewRecord()
+		b.Release()
+		got, err := schemas.NewRecordOf(mem, table, n, func(i int) (*schemas.Meta, schemas.Row) { return &metas[i], rows[i] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !array.RecordEqual(got, want) {
+			t.Errorf("%s: NewRecordOf differs from Batch:\n%v\nwant\n%v", table, got, want)
+		}
+		if got.Column(0).NullN() != 0 || want.NumRows() != n {
+			t.Errorf("%s: %d rows", table, want.NumRows())
+		}
+		got.Release()
+		want.Release()
+	}
+	other := []schemas.Row{&schemas.Object{}}
+	if _, err := schemas.NewRecordOf(mem, schemas.TableCloudTrailEvents, 1, func(i int) (*schemas.Meta, schemas.Row) { return &schemas.Meta{}, other[i] }); err == nil {
+		t.Error("row of another table accepted")
+	}
+	if _, err := schemas.NewRecordOf(mem, schemas.TableCloudTrailEvents, 1, func(int) (*schemas.Meta, schemas.Row) { return &schemas.Meta{}, (*schemas.CloudTrailEvent)(nil) }); err == nil {
+		t.Error("nil row accepted")
+	}
+}
+
+func TestColumnEncodings(t *testing.T) {
+	cols, err := schemas.Columns(schemas.TableCloudTrailEvents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := map[string]schemas.Encoding{}
+	for _, c := range cols {
+		enc[c.Name] = c.Encoding
+	}
+	for name, want := range map[string]schemas.Encoding{"event_id": schemas.Delta, "raw": schemas.Distinct, "event_name": schemas.Dictionary, "record_index": schemas.Delta} {
+		if enc[name] != want {
+			t.Errorf("%s: encoding %q, want %q", name, enc[name], want)
+		}
+	}
+}
