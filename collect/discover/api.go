@@ -41,11 +41,13 @@ type LambdaAPI interface {
 }
 
 // SageMakerAPI is the part of the Amazon SageMaker client discovery uses:
-// models and the model registry.
+// models, the model registry and endpoint configurations.
 type SageMakerAPI interface {
 	sagemaker.ListModelsAPIClient
 	sagemaker.ListModelPackageGroupsAPIClient
 	sagemaker.ListModelPackagesAPIClient
+	sagemaker.ListEndpointConfigsAPIClient
 	DescribeModel(ctx context.Context, in *sagemaker.DescribeModelInput, opts ...func(*sagemaker.Options)) (*sagemaker.DescribeModelOutput, error)
 	DescribeModelPackage(ctx context.Context, in *sagemaker.DescribeModelPackageInput, opts ...func(*sagemaker.Options)) (*sagemaker.DescribeModelPackageOutput, error)
+	DescribeEndpointConfig(ctx context.Context, in *sagemaker.DescribeEndpointConfigInput, opts ...func(*sagemaker.Options)) (*sagemaker.DescribeEndpointConfigOutput, error)
 }

@@ -1,7 +1,8 @@
 // Package discover finds, in a target's Amazon Bedrock and SageMaker
 // estate, what leads to further evidence: the S3 locations knowledge
 // bases, model customizations, imported models, SageMaker models and
-// model packages and agent action groups read from, the IAM roles they run
+// model packages and agent action groups read from, where SageMaker
+// endpoints capture their requests and responses, the IAM roles they run
 // as, and the Lambda functions behind action groups.
 // Sources call it from Units, so what they collect follows the estate
 // rather than a list given in advance.
@@ -51,7 +52,8 @@ type Estate struct {
 	Agents  func(collect.Target) (AgentsAPI, error)
 	Bedrock func(collect.Target) (BedrockAPI, error)
 	Lambda  func(collect.Target) (LambdaAPI, error)
-	// SageMaker leads to model artifacts and execution roles.
+	// SageMaker leads to model artifacts, endpoints' data capture and
+	// execution roles.
 	SageMaker func(collect.Target) (SageMakerAPI, error)
 
 	mu        sync.Mutex
@@ -151,7 +153,7 @@ func (e *Estate) walk(ctx context.Context, t collect.Target) (*Found, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, find := range []func(context.Context, SageMakerAPI, collect.Target, *Found) error{sageMakerModels, modelPackages} {
+		for _, find := range []func(context.Context, SageMakerAPI, collect.Target, *Found) error{sageMakerModels, modelPackages, dataCaptures} {
 			if !step(find(ctx, api, t, f)) {
 				return nil, ctx.Err()
 			}

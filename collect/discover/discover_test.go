@@ -96,6 +96,17 @@ func TestFindLeadsFromTheEstate(t *testing.T) {
 	for _, sm := range region.SageMakerModels {
 		want = append(want, sm.PrimaryContainer.ModelDataUrl)
 	}
+	// Where each endpoint captures its traffic, a folder, led by its
+	// endpoint configuration.
+	for _, c := range region.EndpointConfigs {
+		uri := c.DataCaptureConfig.DestinationS3Uri + "/"
+		want = append(want, uri)
+		if !slices.ContainsFunc(f.Locations, func(l discover.Location) bool {
+			return "s3://"+l.Bucket+"/"+l.Prefix == uri && l.LedBy == c.EndpointConfigArn
+		}) {
+			t.Errorf("no location %s led by %s", uri, c.EndpointConfigArn)
+		}
+	}
 	slices.Sort(locs)
 	slices.Sort(want)
 	if !slices.Equal(locs, want) {

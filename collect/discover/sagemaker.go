@@ -3,6 +3,7 @@ package discover
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
@@ -35,6 +36,36 @@ func sageMakerModels(ctx context.Context, api SageMakerAPI, t collect.Target, f 
 			f.Roles = append(f.Roles, Role{ARN: r, LedBy: arn})
 		}
 		f.addURIs(ModelDataURIs(out.PrimaryContainer, out.Containers), arn)
+	}
+	return nil
+}
+
+// dataCaptures finds where each endpoint configuration captures its
+// endpoint's requests and responses: evidence of what the model was asked
+// and answered. A configuration whose capture is switched off still names
+// where earlier captures lie.
+func dataCaptures(ctx context.Context, api SageMakerAPI, t collect.Target, f *Found) error {
+	var names []string
+	p := sagemaker.NewListEndpointConfigsPaginator(api, &sagemaker.ListEndpointConfigsInput{MaxResults: aws.Int32(100)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("discover: list sagemaker endpoint configs %s/%s: %w", t.Account, t.Region, err)
+		}
+		for _, c := range page.EndpointConfigs {
+			names = append(names, aws.ToString(c.EndpointConfigName))
+		}
+	}
+	for _, name := range names {
+		out, err := api.DescribeEndpointConfig(ctx, &sagemaker.DescribeEndpointConfigInput{EndpointConfigName: aws.String(name)})
+		if err != nil {
+			return fmt.Errorf("discover: describe sagemaker endpoint config %s: %w", name, err)
+		}
+		if c := out.DataCaptureConfig; c != nil && aws.ToString(c.DestinationS3Uri) != "" {
+			// SageMaker writes under <uri>/<endpoint>/: the URI is a folder.
+			uri := strings.TrimSuffix(aws.ToString(c.DestinationS3Uri), "/") + "/"
+			f.addURIs([]string{uri}, aws.ToString(out.EndpointConfigArn))
+		}
 	}
 	return nil
 }

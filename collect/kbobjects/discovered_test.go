@@ -19,8 +19,9 @@ import (
 // Without locations given, every object version and delete marker under
 // each knowledge-base data source's inclusion prefixes, each custom
 // model's and customization job's training, validation and output data
-// (nested in one another: each object once), and each
-// SageMaker model's and model package's artifact, is found
+// (nested in one another: each object once), each
+// SageMaker model's and model package's artifact, and what each SageMaker
+// endpoint captured of its traffic, is found
 // and preserved, over the
 // wire: the poisoned document and the overwritten one are there, the
 // overwritten one as distinct versions.
@@ -71,6 +72,9 @@ func TestDiscoveredLocationsKeepEveryVersion(t *testing.T) {
 				for _, p := range g.ModelPackages {
 					prefixes = append(prefixes, strings.TrimPrefix(p.InferenceSpecification.Containers[0].ModelDataUrl, "s3://"))
 				}
+			}
+			for _, c := range r.EndpointConfigs {
+				prefixes = append(prefixes, strings.TrimPrefix(c.DataCaptureConfig.DestinationS3Uri, "s3://")+"/")
 			}
 		}
 		for _, b := range sc.Account(acct).Buckets {

@@ -186,9 +186,11 @@ func TestEverySageMakerResourceRoundTrips(t *testing.T) {
 	}
 }
 
-// Discovery follows each model's and package's artifact to S3, where the
-// objects source preserves exactly those objects, byte for byte, led by
-// the models and packages; and each model's execution role to IAM.
+// Discovery follows each model's and package's artifact, and where each
+// endpoint captures its requests and responses, to S3, where the objects
+// source preserves exactly those objects, byte for byte, led by the
+// models, packages and endpoint configurations; and each model's
+// execution role to IAM.
 func TestArtifactsAndRolesAreFollowed(t *testing.T) {
 	sc := lab.Builtin(lab.BuiltinOptions{})
 	l := labtest.Start(t, sc)
@@ -213,6 +215,21 @@ func TestArtifactsAndRolesAreFollowed(t *testing.T) {
 		key := strings.TrimPrefix(p.InferenceSpecification.Containers[0].ModelDataUrl, "s3://"+bucket+"/")
 		led[key] = append(led[key], p.ModelPackageArn)
 	}
+	// What the endpoint captured of its traffic, led by its configuration.
+	captured := 0
+	for _, b := range sc.Account(lab.ProdAccount).Buckets {
+		for _, v := range b.Objects {
+			for _, c := range r.EndpointConfigs {
+				if b.Name == bucket && strings.HasPrefix("s3://"+b.Name+"/"+v.Key, c.DataCaptureConfig.DestinationS3Uri+"/") {
+					led[v.Key] = append(led[v.Key], c.EndpointConfigArn)
+					captured++
+				}
+			}
+		}
+	}
+	if captured == 0 {
+		t.Fatal("the endpoint captured nothing: the test proves little")
+	}
 	var objects []*schemas.Object
 	for _, o := range sink.Objects {
 		if o.Bucket == bucket {
@@ -220,7 +237,7 @@ func TestArtifactsAndRolesAreFollowed(t *testing.T) {
 		}
 	}
 	if len(objects) != len(led) {
-		t.Errorf("%d objects of %s preserved, want the %d artifacts", len(objects), bucket, len(led))
+		t.Errorf("%d objects of %s preserved, want the %d artifacts and captures", len(objects), bucket, len(led))
 	}
 	for _, b := range sc.Account(lab.ProdAccount).Buckets {
 		if b.Name != bucket {
