@@ -14,6 +14,7 @@ import (
 	"net/http/httputil"
 	neturl "net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -41,8 +42,9 @@ type Lab struct {
 func Start(t testing.TB, sc *lab.Scenario) *Lab { return StartRefusing(t, sc, nil) }
 
 // StartRefusing is Start with the lab behind a proxy that answers the
-// requests refuse matches as a REST-JSON service refuses a caller its
-// policies deny: 403 AccessDeniedException.
+// requests refuse matches as a service refuses a caller its policies deny:
+// 403 AccessDeniedException in REST-JSON, or, to S3, 403 AccessDenied in
+// S3's XML.
 func StartRefusing(t testing.TB, sc *lab.Scenario, refuse func(*http.Request) bool) *Lab {
 	t.Helper()
 	srv, err := lab.New(lab.Options{Scenario: sc})
@@ -79,6 +81,13 @@ func refusing(t testing.TB, labURL string, refuse func(*http.Request) bool) stri
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !refuse(r) {
 			rp.ServeHTTP(w, r)
+			return
+		}
+		if strings.Contains(r.Header.Get("Authorization"), "/s3/aws4_request") {
+			w.Header().Set("Content-Type", "application/xml")
+			w.Header().Set("X-Amz-Request-Id", "REFUSEDBYTHETEST")
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+`<Error><Code>AccessDenied</Code><Message>not authorized by the test's policy</Message><RequestId>REFUSEDBYTHETEST</RequestId></Error>`)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
