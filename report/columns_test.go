@@ -3,6 +3,7 @@ package report
 import (
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/custodyhq/custody/schemas"
@@ -18,7 +19,8 @@ func project(r *Record, cols []string) *Record {
 		src := reflect.ValueOf(row).Elem()
 		dst := reflect.New(src.Type())
 		for i := range src.NumField() {
-			if name, ok := src.Type().Field(i).Tag.Lookup("col"); ok && slices.Contains(cols, name) {
+			tag, ok := src.Type().Field(i).Tag.Lookup("col")
+			if name, _, _ := strings.Cut(tag, ","); ok && slices.Contains(cols, name) { // after the comma: options
 				dst.Elem().Field(i).Set(src.Field(i))
 			}
 		}
