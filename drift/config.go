@@ -2,6 +2,7 @@ package drift
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/custodyhq/custody/schemas"
@@ -158,14 +159,40 @@ func (d *differ) lambda(rule kindRule, b, a *resource, ds []fieldDiff) {
 	d.add(c)
 }
 
-// bucket compares a bucket's versioning: suspended versioning lets
-// objects be overwritten without a trace.
+// publicAccessBlocks are the four blocks of a bucket's public access block.
+var publicAccessBlocks = []string{"block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets"}
+
+// bucket compares a bucket's protective configuration. What lets its
+// evidence be overwritten, deleted or made public without a trace is
+// high: versioning suspended, object lock removed, a public access block
+// lifted. A configuration either bundle could not read is not compared.
 func (d *differ) bucket(rule kindRule, b, a *resource, ds []fieldDiff) {
-	sev := rule.changedSev
-	if getString(b.fields(), "versioning") == "Enabled" && getString(a.fields(), "versioning") != "Enabled" {
-		sev = High
+	unread := append(stringsOf(b.fields()["unread"]), stringsOf(a.fields()["unread"])...)
+	ds = without(ds, append(unread, "unread")...)
+	if len(ds) == 0 {
+		return
 	}
-	c := d.resourceChange(rule, BucketChanged, sev, b, a, "changed")
+	read := func(name string) bool { return !slices.Contains(unread, name) }
+	bf, af := b.fields(), a.fields()
+	var lost []string
+	if read("versioning") && getString(bf, "versioning") == "Enabled" && getString(af, "versioning") != "Enabled" {
+		lost = append(lost, "versioning no longer enabled")
+	}
+	if read("object_lock") && getBool(bf, "object_lock.enabled") && !getBool(af, "object_lock.enabled") {
+		lost = append(lost, "object lock removed")
+	}
+	if read("public_access_block") {
+		for _, k := range publicAccessBlocks {
+			if getBool(bf, "public_access_block."+k) && !getBool(af, "public_access_block."+k) {
+				lost = append(lost, "public access block "+k+" lifted")
+			}
+		}
+	}
+	sev, summary := rule.changedSev, "changed"
+	if len(lost) > 0 {
+		sev, summary = High, "protection weakened: "+strings.Join(lost, ", ")
+	}
+	c := d.resourceChange(rule, BucketChanged, sev, b, a, summary)
 	c.Details = describe(ds)
 	d.add(c)
 }

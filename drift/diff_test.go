@@ -92,6 +92,22 @@ func lambdaTrust(cond bool) any {
 	return m{"Version": "2012-10-17", "Statement": []any{st}}
 }
 
+// bucketNorm is a bucket's protective configuration, versioned and KMS
+// encrypted.
+func bucketNorm(policy any, lock any, blocked bool, unread ...string) string {
+	var pab any
+	if blocked {
+		pab = m{"block_public_acls": true, "ignore_public_acls": true, "block_public_policy": true, "restrict_public_buckets": true}
+	}
+	n := m{"versioning": "Enabled", "mfa_delete": "", "object_lock": lock, "policy": policy,
+		"encryption":          []any{m{"sse_algorithm": "aws:kms", "kms_master_key_id": "arn:aws:kms:us-east-1:444455556666:key/k1", "bucket_key_enabled": true}},
+		"public_access_block": pab}
+	if len(unread) > 0 {
+		n["unread"] = unread
+	}
+	return mustJSON(n)
+}
+
 func sha(s string) *string {
 	h := sha256.Sum256([]byte(s))
 	x := hex.EncodeToString(h[:])
@@ -122,6 +138,8 @@ func baseEstate() *estate {
 		Normalized: mustJSON(m{"code_sha256": "AAAA", "role_arn": "arn:aws:iam::444455556666:role/fn", "revision_id": "r1"})})
 	add("iam.roles", &schemas.Resource{Kind: schemas.KindRole, ARN: "arn:aws:iam::444455556666:role/agent", ID: "AROA1", Name: "agent",
 		Normalized: roleNorm(lambdaTrust(true), []string{"bedrock:InvokeModel"}, "arn:aws:bedrock:us-east-1::foundation-model/*", true)})
+	add("s3.objects", &schemas.Resource{Kind: kindBucket, ARN: "arn:aws:s3:::kb-docs", ID: "kb-docs", Name: "kb-docs", Status: "Enabled",
+		Normalized: bucketNorm(`{"Version":"2012-10-17","Statement":[]}`, m{"enabled": true, "mode": "GOVERNANCE", "days": 30}, true)})
 	for i, key := range []string{"faq/a.md", "faq/b.md", "faq/c.md"} {
 		e.objects = append(e.objects, &schemas.Object{Bucket: "kb-docs", Key: key, VersionID: fmt.Sprintf("v%d", i), IsLatest: true, Size: 10,
 			ETag: fmt.Sprintf(`"e%d"`, i), SHA256: sha(key), LedBy: kbLed, LastModified: at})
@@ -328,6 +346,16 @@ func TestDiffChanges(t *testing.T) {
 		{"role trust", func(e *estate) {
 			e.find(schemas.KindRole, "AROA1", "").Normalized = roleNorm(lambdaTrust(false), []string{"bedrock:InvokeModel"}, "arn:aws:bedrock:us-east-1::foundation-model/*", true)
 		}, []want{{RoleBroadened, schemas.ElementAccess, High, "trust: condition on principal Service:bedrock.amazonaws.com removed"}}},
+		{"bucket policy changed", func(e *estate) {
+			e.find(kindBucket, "kb-docs", "").Normalized = bucketNorm(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:PutObject"}]}`,
+				m{"enabled": true, "mode": "GOVERNANCE", "days": 30}, true)
+		}, []want{{BucketChanged, schemas.ElementDataStore, Medium, `policy: "{\"Version\":\"2012-10-17\",\"Statement\":[]}" → `}}},
+		{"bucket object lock and public access block removed", func(e *estate) {
+			e.find(kindBucket, "kb-docs", "").Normalized = bucketNorm(`{"Version":"2012-10-17","Statement":[]}`, nil, false)
+		}, []want{{BucketChanged, schemas.ElementDataStore, High, "protection weakened: object lock removed, public access block block_public_acls lifted"}}},
+		{"bucket policy unread", func(e *estate) {
+			e.find(kindBucket, "kb-docs", "").Normalized = bucketNorm(nil, m{"enabled": true, "mode": "GOVERNANCE", "days": 30}, true, "policy")
+		}, nil},
 		{"role narrowed", func(e *estate) {
 			e.find(schemas.KindRole, "AROA1", "").Normalized = roleNorm(lambdaTrust(true), []string{"bedrock:InvokeModel"}, "arn:aws:bedrock:us-east-1::foundation-model/anthropic.*", true)
 		}, []want{{RoleNarrowed, schemas.ElementAccess, Low, "no longer allowed"}}},
