@@ -223,12 +223,15 @@ func (e *Engine) learn(r *Record) {
 			for _, a := range roleARN.FindAllString(doc, 16) {
 				e.ctx.agentRoles[a] = what
 			}
-		case res.Kind == schemas.KindDataSource || strings.Contains(res.Kind, "data-source") || res.Kind == "aws.s3.bucket":
+		case res.Kind == "aws.s3.bucket":
+			// Only the bucket itself: the buckets its policy names hold no
+			// data of the AI's.
+			if res.ID != "" {
+				e.noteBucket(res.ID, "")
+			}
+		case res.Kind == schemas.KindDataSource || strings.Contains(res.Kind, "data-source"):
 			for _, m := range bucketARN.FindAllStringSubmatch(doc, 16) {
 				e.noteBucket(m[1], res.ARN)
-			}
-			if res.Kind == "aws.s3.bucket" && res.ID != "" {
-				e.noteBucket(res.ID, "")
 			}
 		case res.Kind == schemas.KindGuardrail:
 			k := guardKey(r.Partition.Account, res.ID)
