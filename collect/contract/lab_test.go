@@ -30,7 +30,7 @@ func labScenario(t *testing.T, f *fixture) *lab.Scenario {
 	mgmt := &lab.Account{ID: labManagement, Name: "management", Email: "root@example.com", Status: "ACTIVE", Joined: created}
 	member := &lab.Account{ID: labMember, Name: f.MemberName, Email: f.MemberEmail, Status: "ACTIVE", Joined: created}
 
-	b := &lab.Bucket{Name: f.Bucket, Region: f.BucketRegion, CreationDate: created, Versioning: "Enabled"}
+	b := &lab.Bucket{Name: f.Bucket, Region: f.BucketRegion, CreationDate: created, Versioning: "Enabled", Policy: f.BucketPolicy, PublicAccess: true}
 	for i, p := range f.Puts {
 		v := &lab.ObjectVersion{Key: p.Key, VersionID: fmt.Sprintf("v%03d", i), LastModified: created.Add(time.Duration(i) * time.Second)}
 		if p.Body == nil {

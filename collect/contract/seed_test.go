@@ -50,6 +50,23 @@ func seedMoto(ctx context.Context, t *testing.T, endpoint string, f *fixture) st
 		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled},
 	})
 	must("put bucket versioning", err)
+	// S3 encrypts every bucket with its default; moto only once told to.
+	_, err = sc.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{
+		Bucket: aws.String(f.Bucket),
+		ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{Rules: []s3types.ServerSideEncryptionRule{{
+			ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryptionAes256},
+		}}},
+	})
+	must("put bucket encryption", err)
+	_, err = sc.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(f.Bucket), Policy: aws.String(f.BucketPolicy)})
+	must("put bucket policy", err)
+	_, err = sc.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{
+		Bucket: aws.String(f.Bucket),
+		PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{
+			BlockPublicAcls: aws.Bool(true), IgnorePublicAcls: aws.Bool(true), BlockPublicPolicy: aws.Bool(true), RestrictPublicBuckets: aws.Bool(true),
+		},
+	})
+	must("put public access block", err)
 	for _, p := range f.Puts {
 		if p.Body == nil {
 			_, err = sc.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(f.Bucket), Key: aws.String(p.Key)})
