@@ -3,12 +3,14 @@ package archive_test
 import (
 	"archive/tar"
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/custodyhq/custody/archive"
 	"github.com/custodyhq/custody/archive/archivetest"
+	"github.com/custodyhq/custody/schemas"
 )
 
 // seedBundle builds the fixture once per fuzz target and returns its
@@ -29,7 +31,7 @@ func FuzzManifest(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(mb)
-	f.Add(bytes.Replace(mb, []byte(`"format_version": 2`), []byte(`"format_version": 99`), 1))
+	f.Add(bytes.Replace(mb, fmt.Appendf(nil, `"format_version": %d`, schemas.FormatVersion), []byte(`"format_version": 99`), 1))
 	f.Add(bytes.Replace(mb, []byte("blobs/sha256/"), []byte("../sha256/"), 1))
 	f.Add([]byte(`{"format_version":1}`))
 	f.Fuzz(func(t *testing.T, b []byte) {

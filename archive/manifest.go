@@ -186,6 +186,8 @@ func manifestMediaType(version int) string {
 	switch version {
 	case schemas.FormatVersion:
 		return schemas.MediaTypeManifest
+	case 2:
+		return schemas.MediaTypeManifestV2
 	case 1:
 		return schemas.MediaTypeManifestV1
 	}

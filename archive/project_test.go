@@ -26,8 +26,10 @@ func TestScanRowsColumns(t *testing.T) {
 	defer r.Close()
 
 	var full []schemas.CloudTrailEvent
-	err = r.ScanRows(ctx, schemas.TableCloudTrailEvents, func(_ archive.Partition, _ schemas.Meta, row schemas.Row) error {
+	var ids []string
+	err = r.ScanRows(ctx, schemas.TableCloudTrailEvents, func(_ archive.Partition, m schemas.Meta, row schemas.Row) error {
 		full = append(full, *row.(*schemas.CloudTrailEvent))
+		ids = append(ids, m.ObjectID)
 		return nil
 	})
 	if err != nil {
@@ -72,6 +74,20 @@ func TestScanRowsColumns(t *testing.T) {
 	}
 	if meta != (schemas.Meta{}) {
 		t.Errorf("meta decoded though not asked for: %+v", meta)
+	}
+
+	// The object id alone: stored as null where it is the event id, it is
+	// read from event_id.
+	i = 0
+	err = r.ScanRowsColumns(ctx, schemas.TableCloudTrailEvents, []string{schemas.ObjectIDColumn}, func(_ archive.Partition, m schemas.Meta, _ schemas.Row) error {
+		if m.ObjectID != ids[i] || m.ObjectID == "" {
+			t.Errorf("row %d: object id %q, want %q", i, m.ObjectID, ids[i])
+		}
+		i++
+		return nil
+	})
+	if err != nil || i != len(full) {
+		t.Fatalf("%d rows, %v", i, err)
 	}
 
 	// No column the file has: every row still comes.

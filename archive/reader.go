@@ -121,8 +121,13 @@ func (r *Reader) ScanRows(ctx context.Context, table string, fn func(p Partition
 
 // ScanRowsColumns is ScanRows reading and decoding only the named
 // columns: every other field of the rows is left zero. cols nil decodes
-// every column, as ScanRows does.
+// every column, as ScanRows does. Asking for schemas.ObjectIDColumn of a
+// table whose rows have an id column reads that column too, since the
+// object id is stored there where the two are the same.
 func (r *Reader) ScanRowsColumns(ctx context.Context, table string, cols []string, fn func(p Partition, m schemas.Meta, row schemas.Row) error) error {
+	if id := schemas.RowIDColumn(table); id != "" && slices.Contains(cols, schemas.ObjectIDColumn) && !slices.Contains(cols, id) {
+		cols = append(slices.Clip(cols), id)
+	}
 	return r.ScanColumns(ctx, table, cols, func(p Partition, rec arrow.RecordBatch) error {
 		return schemas.DecodeRows(table, rec, func(m schemas.Meta, row schemas.Row) error { return fn(p, m, row) })
 	})

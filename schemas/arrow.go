@@ -69,6 +69,7 @@ type column struct {
 	offset uintptr // byte offset of the field in its struct
 	typ    colType
 	enc    Encoding
+	rowID  bool // the row's own id (tag option "id"), see ObjectIDColumn
 	goRef  string
 }
 
@@ -149,19 +150,26 @@ func structColumns(t reflect.Type, meta bool) ([]column, error) {
 		if !ok {
 			return nil, fmt.Errorf("schemas: %s.%s: unsupported column type %s", t.Name(), f.Name, f.Type)
 		}
-		name, opt, _ := strings.Cut(tag, ",")
-		enc := Dictionary
-		switch Encoding(opt) {
-		case "":
-		case Distinct, Delta:
-			enc = Encoding(opt)
-		default:
-			return nil, fmt.Errorf("schemas: %s.%s: unknown column option %q", t.Name(), f.Name, opt)
+		name, opts, _ := strings.Cut(tag, ",")
+		enc, rowID := Dictionary, false
+		for _, opt := range strings.Split(opts, ",") {
+			switch opt {
+			case "":
+			case string(Distinct), string(Delta):
+				enc = Encoding(opt)
+			case "id":
+				rowID = !meta && ct == colString
+				if !rowID {
+					return nil, fmt.Errorf("schemas: %s.%s: only a string column of a row can be its id", t.Name(), f.Name)
+				}
+			default:
+				return nil, fmt.Errorf("schemas: %s.%s: unknown column option %q", t.Name(), f.Name, opt)
+			}
 		}
 		if enc == Delta && (ct == colBool || ct == colBoolPtr || ct == colFloat64) {
 			return nil, fmt.Errorf("schemas: %s.%s: no delta encoding for %s", t.Name(), f.Name, f.Type)
 		}
-		cols = append(cols, column{name: name, meta: meta, index: f.Index, offset: f.Offset, typ: ct, enc: enc, goRef: t.Name() + "." + f.Name})
+		cols = append(cols, column{name: name, meta: meta, index: f.Index, offset: f.Offset, typ: ct, enc: enc, rowID: rowID, goRef: t.Name() + "." + f.Name})
 	}
 	return cols, nil
 }
@@ -171,8 +179,11 @@ type plan struct {
 	table   string
 	rowType reflect.Type // the struct type, not the pointer
 	ptrType reflect.Type // *rowType, the type of the table's Row values
-	cols    []column
-	schema  *arrow.Schema
+	// objectID is the index of the envelope's ObjectIDColumn in cols;
+	// rowID that of the row's own id column, or -1 if the table has none.
+	objectID, rowID int
+	cols            []column
+	schema          *arrow.Schema
 }
 
 // plans holds the plan of every table, built once: plans are immutable, and
@@ -214,7 +225,7 @@ func buildPlan(table string) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{table: table, rowType: rt, ptrType: reflect.TypeOf(row), cols: append(mc, rc...)}
+	p := &plan{table: table, rowType: rt, ptrType: reflect.TypeOf(row), cols: append(mc, rc...), objectID: -1, rowID: -1}
 	seen := make(map[string]string, len(p.cols))
 	fields := make([]arrow.Field, len(p.cols))
 	for i, c := range p.cols {
@@ -223,7 +234,18 @@ func buildPlan(table string) (*plan, error) {
 		}
 		seen[c.name] = c.goRef
 		dt, nullable := c.typ.arrow()
+		switch {
+		case c.meta && c.name == ObjectIDColumn:
+			p.objectID, nullable = i, true
+		case c.rowID && p.rowID >= 0:
+			return nil, fmt.Errorf("schemas: table %s: two id columns, %s and %s", table, p.cols[p.rowID].goRef, c.goRef)
+		case c.rowID:
+			p.rowID = i
+		}
 		fields[i] = arrow.Field{Name: c.name, Type: dt, Nullable: nullable}
+	}
+	if p.objectID < 0 || p.cols[p.objectID].typ != colString {
+		return nil, fmt.Errorf("schemas: Meta has no string column %s", ObjectIDColumn)
 	}
 	md := arrow.NewMetadata([]string{"custody.table", "custody.format_version"}, []string{table, fmt.Sprint(FormatVersion)})
 	p.schema = arrow.NewSchema(fields, &md)
@@ -297,10 +319,42 @@ func (b *Batch) Append(m Meta, row Row) error {
 		if c.meta {
 			base = mp
 		}
+		if i == b.p.objectID && b.p.ownID(mp, rp) {
+			b.b.Field(i).AppendNull()
+			b.bytes++
+			continue
+		}
 		b.bytes += appendValue(b.b.Field(i), c.typ, unsafe.Add(base, c.offset))
 	}
 	b.n++
 	return nil
+}
+
+// ObjectIDColumn is the envelope column of Meta.ObjectID. In a table whose
+// row has an id column (tag option "id": cloudtrail_events' event_id), it is
+// null where the object id is that column's value, so the id is stored
+// once; DecodeRows gives Meta.ObjectID back in full. Any other value, the
+// empty string included, is stored as is.
+const ObjectIDColumn = "evidence_object_id"
+
+// RowIDColumn names the column of a table's rows that holds their own id
+// (tag option "id"), or is "" for a table without one or an unknown table.
+func RowIDColumn(table string) string {
+	p, err := planFor(table)
+	if err != nil || p.rowID < 0 {
+		return ""
+	}
+	return p.cols[p.rowID].name
+}
+
+// ownID reports whether the Meta at mp names the row at rp by the row's own
+// id column, so that its ObjectIDColumn is stored as null.
+func (p *plan) ownID(mp, rp unsafe.Pointer) bool {
+	if p.rowID < 0 {
+		return false
+	}
+	own := *(*string)(unsafe.Add(rp, p.cols[p.rowID].offset))
+	return *(*string)(unsafe.Add(mp, p.cols[p.objectID].offset)) == own
 }
 
 // rowPointer returns the address of the struct a row of the plan's table
@@ -341,6 +395,10 @@ func RowBytes(m Meta, row Row) (int64, error) {
 		base := rp
 		if c.meta {
 			base = mp
+		}
+		if i == p.objectID && p.ownID(mp, rp) {
+			n++
+			continue
 		}
 		n += valueBytes(c.typ, unsafe.Add(base, c.offset))
 	}
@@ -453,6 +511,9 @@ func DecodeRows(table string, rec arrow.RecordBatch, fn func(m Meta, row Row) er
 				v = mv
 			}
 			setValue(v.FieldByIndex(c.index), c.typ, a, r)
+		}
+		if a := cols[p.objectID]; a != nil && a.IsNull(r) && p.rowID >= 0 {
+			m.ObjectID = rv.FieldByIndex(p.cols[p.rowID].index).String()
 		}
 		if err := fn(m, rp.Interface().(Row)); err != nil {
 			return err

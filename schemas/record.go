@@ -48,9 +48,30 @@ func NewRecordOf(mem memory.Allocator, table string, n int, at func(i int) (*Met
 		if c.meta {
 			bases = metas
 		}
+		if j == p.objectID && p.rowID >= 0 {
+			cols[j] = buildObjectIDs(mem, p, metas, rows)
+			continue
+		}
 		cols[j] = buildColumn(mem, c, bases)
 	}
 	return array.NewRecordBatch(p.schema, cols, int64(n)), nil
+}
+
+// buildObjectIDs makes the ObjectIDColumn of a table whose rows have an id
+// column: null where a row's object id is its own id.
+func buildObjectIDs(mem memory.Allocator, p *plan, metas, rows []unsafe.Pointer) arrow.Array {
+	c := &p.cols[p.objectID]
+	b := array.NewStringBuilder(mem)
+	defer b.Release()
+	b.Reserve(len(metas))
+	for i, mp := range metas {
+		if p.ownID(mp, rows[i]) {
+			b.AppendNull()
+		} else {
+			b.Append(*(*string)(unsafe.Add(mp, c.offset)))
+		}
+	}
+	return b.NewArray()
 }
 
 // buildColumn makes the array of one column from the structs at bases.

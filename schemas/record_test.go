@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -109,5 +110,72 @@ func TestColumnEncodings(t *testing.T) {
 		if enc[name] != want {
 			t.Errorf("%s: encoding %q, want %q", name, enc[name], want)
 		}
+	}
+}
+
+// A CloudTrail row's evidence_object_id is null when it is the row's event
+// id, and every object id reads back as it was given, the empty one too.
+func TestObjectIDStoredOnce(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer mem.AssertSize(t, 0)
+	rows := []schemas.Row{
+		&schemas.CloudTrailEvent{EventID: "e1"},
+		&schemas.CloudTrailEvent{EventID: "e2"},
+		&schemas.CloudTrailEvent{EventID: "e3"},
+		&schemas.CloudTrailEvent{},
+	}
+	metas := []schemas.Meta{{ObjectID: "e1"}, {ObjectID: "other"}, {}, {}}
+	wantNull := []bool{true, false, false, true}
+	for _, columnwise := range []bool{false, true} {
+		var rec arrow.RecordBatch
+		if columnwise {
+			r, err := schemas.NewRecordOf(mem, schemas.TableCloudTrailEvents, len(rows), func(i int) (*schemas.Meta, schemas.Row) { return &metas[i], rows[i] })
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec = r
+		} else {
+			b, err := schemas.NewBatch(mem, schemas.TableCloudTrailEvents)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range rows {
+				if err := b.Append(metas[i], rows[i]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rec = b.NewRecord()
+			b.Release()
+		}
+		col := rec.Column(rec.Schema().FieldIndices(schemas.ObjectIDColumn)[0])
+		for i, null := range wantNull {
+			if col.IsNull(i) != null {
+				t.Errorf("columnwise %v, row %d: null %v, want %v", columnwise, i, col.IsNull(i), null)
+			}
+		}
+		i := 0
+		err := schemas.DecodeRows(schemas.TableCloudTrailEvents, rec, func(m schemas.Meta, _ schemas.Row) error {
+			if m.ObjectID != metas[i].ObjectID {
+				t.Errorf("columnwise %v, row %d: object id %q, want %q", columnwise, i, m.ObjectID, metas[i].ObjectID)
+			}
+			i++
+			return nil
+		})
+		if err != nil || i != len(rows) {
+			t.Fatalf("%d rows, %v", i, err)
+		}
+		rec.Release()
+	}
+	// Other tables have no id column: their object ids are never null.
+	b, err := schemas.NewBatch(mem, schemas.TableObjects)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Release()
+	b.Append(schemas.Meta{}, &schemas.Object{})
+	rec := b.NewRecord()
+	defer rec.Release()
+	if rec.Column(rec.Schema().FieldIndices(schemas.ObjectIDColumn)[0]).NullN() != 0 {
+		t.Error("objects: null object id")
 	}
 }

@@ -10,13 +10,15 @@ import "time"
 // the name chooses the column's Parquet encoding (Encoding in arrow.go):
 // `col:"name,distinct"` for values nearly all different, `col:"name,delta"`
 // for identifiers and sequences; without one a column is dictionary-encoded.
+// The option "id" marks the row's own id: the envelope's evidence_object_id
+// is null where it is the same (ObjectIDColumn in arrow.go).
 
 // CloudTrailEvent is one CloudTrail record: OCSF API Activity columns beside
 // the CloudTrail names responders know, the record byte-exact, and where it
 // came from.
 type CloudTrailEvent struct {
 	// CloudTrail names.
-	EventID            string    `col:"event_id,delta"`
+	EventID            string    `col:"event_id,delta,id"`
 	EventTime          time.Time `col:"event_time,delta"`
 	EventVersion       string    `col:"event_version"`
 	EventSource        string    `col:"event_source"`

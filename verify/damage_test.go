@@ -3,6 +3,7 @@ package verify_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -154,7 +155,7 @@ func TestDamage(t *testing.T) {
 		{"no key", func(t *testing.T, dir string) {}, verify.Options{SkipSignature: false, Verifier: nil}, verify.KindNoKey, archive.SignatureName},
 		{"unknown version", func(t *testing.T, dir string) {
 			mutate(t, filepath.Join(dir, archive.ManifestName), func(b []byte) []byte {
-				return bytes.Replace(b, []byte(`"format_version": 2`), []byte(`"format_version": 99`), 1)
+				return bytes.Replace(b, fmt.Appendf(nil, `"format_version": %d`, schemas.FormatVersion), []byte(`"format_version": 99`), 1)
 			})
 		}, verify.Options{}, verify.KindUnknownVersion, archive.ManifestName},
 		{"row count", func(t *testing.T, dir string) {

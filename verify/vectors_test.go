@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/parquet/file"
+
 	"github.com/custodyhq/custody/archive"
 	"github.com/custodyhq/custody/archive/archivetest"
 	"github.com/custodyhq/custody/schemas"
@@ -29,7 +31,8 @@ var expectKind = map[string]string{
 
 // vectors maps each vector's directory to its expectation. The first five
 // were sealed in format version 1, every blob compressed; valid-blob-forms
-// in version 2, with blobs stored both ways.
+// in version 2, with blobs stored both ways; valid-object-ids in version 3,
+// whose CloudTrail rows store their event id once.
 var vectors = map[string]string{
 	"valid":            "valid",
 	"bad-signature":    "bad-signature",
@@ -37,6 +40,7 @@ var vectors = map[string]string{
 	"unlisted-file":    "unlisted-file",
 	"unknown-version":  "unknown-version",
 	"valid-blob-forms": "valid",
+	"valid-object-ids": "valid",
 }
 
 // smallBundle writes a minimal bundle: one partition of three tables, four
@@ -131,8 +135,11 @@ func TestVectors(t *testing.T) {
 				if !r.OK {
 					t.Fatalf("problems %v", r.Problems)
 				}
-				if c.Name() == "valid-blob-forms" {
+				switch c.Name() {
+				case "valid-blob-forms":
 					checkBlobForms(t, filepath.Join(root, c.Name(), "bundle"))
+				case "valid-object-ids":
+					checkObjectIDs(t, filepath.Join(root, c.Name(), "bundle"))
 				}
 				return
 			}
@@ -144,7 +151,7 @@ func TestVectors(t *testing.T) {
 }
 
 // checkBlobForms asserts that a vector holds what it is kept for: a bundle
-// of the current format version with blobs stored both ways.
+// of format version 2 with blobs stored both ways.
 func checkBlobForms(t *testing.T, dir string) {
 	t.Helper()
 	r, err := archive.Open(dir)
@@ -158,7 +165,60 @@ func checkBlobForms(t *testing.T, dir string) {
 			forms[f.Compressed()]++
 		}
 	}
-	if v := r.Manifest().FormatVersion; v != schemas.FormatVersion || forms[true] == 0 || forms[false] == 0 {
-		t.Fatalf("format version %d, %d compressed blobs, %d stored as is; want version %d with both", v, forms[true], forms[false], schemas.FormatVersion)
+	if v := r.Manifest().FormatVersion; v != 2 || forms[true] == 0 || forms[false] == 0 {
+		t.Fatalf("format version %d, %d compressed blobs, %d stored as is; want version 2 with both", v, forms[true], forms[false])
+	}
+}
+
+// checkObjectIDs asserts that a vector holds what it is kept for: a bundle
+// of format version 3 whose cloudtrail_events files store evidence_object_id
+// as null where it is the row's event id, and that reading the rows gives
+// every object id back.
+func checkObjectIDs(t *testing.T, dir string) {
+	t.Helper()
+	r, err := archive.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if v := r.Manifest().FormatVersion; v != 3 {
+		t.Fatalf("format version %d, want 3", v)
+	}
+	var rows, nulls int64
+	for _, f := range r.Manifest().Files {
+		if f.Table != schemas.TableCloudTrailEvents {
+			continue
+		}
+		pf, err := file.OpenParquetFile(filepath.Join(dir, filepath.FromSlash(f.Path)), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		col := pf.MetaData().Schema.ColumnIndexByName(schemas.ObjectIDColumn)
+		for g := range pf.NumRowGroups() {
+			cc, err := pf.MetaData().RowGroup(g).ColumnChunk(col)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := cc.Statistics()
+			if err != nil || st == nil {
+				t.Fatalf("%s: no statistics: %v", f.Path, err)
+			}
+			rows, nulls = rows+cc.NumValues(), nulls+st.NullCount()
+		}
+		pf.Close()
+	}
+	if rows == 0 || nulls != rows {
+		t.Fatalf("%d of %d evidence_object_id values null, want all", nulls, rows)
+	}
+	n := 0
+	err = r.ScanRows(context.Background(), schemas.TableCloudTrailEvents, func(_ archive.Partition, m schemas.Meta, row schemas.Row) error {
+		if id := row.(*schemas.CloudTrailEvent).EventID; m.ObjectID != id || id == "" {
+			return fmt.Errorf("object id %q, event id %q", m.ObjectID, id)
+		}
+		n++
+		return nil
+	})
+	if err != nil || int64(n) != rows {
+		t.Fatalf("%d rows read of %d: %v", n, rows, err)
 	}
 }
