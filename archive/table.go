@@ -365,6 +365,9 @@ func (p *partWriter) closeFile() error {
 	if err != nil {
 		return err
 	}
+	// What a slot bounds, the file's column writers and buffers, is gone:
+	// another partition may open its file while this one waits on the disk.
+	p.releaseSlot()
 	name := path.Join(p.dir, fmt.Sprintf("part-%d.parquet", p.next))
 	p.next++
 	if err := durable.Commit(p.tmp, filepath.Join(p.w.root, filepath.FromSlash(name))); err != nil {

@@ -47,7 +47,7 @@ type WriterOptions struct {
 const (
 	partitionQueue   = 4        // rows waiting for a partition's goroutine
 	maxOpenFiles     = 16       // Parquet files open at once, across partitions
-	pendingBudget    = 48 << 20 // bytes of rows held, across partitions, before the busiest flush
+	pendingBudget    = 16 << 20 // bytes of rows held, across partitions, before the busiest flush
 	minBudgetFlush   = 64 << 10 // a partition over the budget flushes once its batch holds this much
 	batchRows        = 8192     // rows a partition holds before it flushes
 	batchBytes       = 2 << 20  // approximate bytes a partition holds before it flushes
