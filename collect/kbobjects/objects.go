@@ -19,6 +19,7 @@ import (
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/custodyhq/custody/collect"
 	"github.com/custodyhq/custody/collect/discover"
@@ -226,10 +227,33 @@ type collector struct {
 	mode   Mode
 }
 
-// list walks every version and delete marker under prefix. Keys are asked
-// for URL-encoded, so keys XML cannot carry arrive intact, and decoded
-// only when S3 says it encoded them.
+// list preserves every version and delete marker under prefix, reading
+// several versions' content at once.
 func (c *collector) list(ctx context.Context, prefix string) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(objectsInFlight)
+	err := c.walk(gctx, prefix, func(row *schemas.Object, listReq string) {
+		g.Go(func() error { return c.object(gctx, row, listReq) })
+	})
+	// A failed read ends the walk through gctx; its error is the one to
+	// tell, not the listing's cancellation.
+	if gerr := g.Wait(); gerr != nil {
+		return gerr
+	}
+	return err
+}
+
+// objectsInFlight is how many versions of one location are read at once.
+// One at a time, every object's blob work (temporary file, probe, write)
+// added to its GET instead of overlapping the next; S3 serves a prefix
+// thousands of reads a second.
+const objectsInFlight = 4
+
+// walk lists every version and delete marker under prefix, records delete
+// markers and hands each version to fetch, which may read it later. Keys
+// are asked for URL-encoded, so keys XML cannot carry arrive intact, and
+// decoded only when S3 says it encoded them.
+func (c *collector) walk(ctx context.Context, prefix string, fetch func(row *schemas.Object, listReq string)) error {
 	in := &s3.ListObjectVersionsInput{Bucket: aws.String(c.bucket), Prefix: aws.String(prefix), EncodingType: "url"}
 	if c.o.PageSize > 0 {
 		in.MaxKeys = aws.Int32(c.o.PageSize)
@@ -258,9 +282,7 @@ func (c *collector) list(ctx context.Context, prefix string) error {
 			if len(v.ChecksumAlgorithm) > 0 {
 				row.ChecksumAlgo = aws.String(string(v.ChecksumAlgorithm[0]))
 			}
-			if err := c.object(ctx, row, reqID); err != nil {
-				return err
-			}
+			fetch(row, reqID)
 		}
 		for _, d := range page.DeleteMarkers {
 			key, err := decodeKey(aws.ToString(d.Key), enc)
@@ -303,6 +325,9 @@ func (c *collector) object(ctx context.Context, row *schemas.Object, listReq str
 		return c.skip(ctx, row, "objects=latest: not the latest version", listReq)
 	case c.o.MaxObjectBytes > 0 && row.Size > c.o.MaxObjectBytes:
 		return c.skip(ctx, row, fmt.Sprintf("size %d exceeds max-object-bytes %d", row.Size, c.o.MaxObjectBytes), listReq)
+	}
+	if err := ctx.Err(); err != nil {
+		return err // another read of the location failed
 	}
 	if done, err := c.fromPreserved(ctx, row); done || err != nil {
 		return err

@@ -283,7 +283,10 @@ func TestModesAndLimitsSkipButKeepRows(t *testing.T) {
 					t.Errorf("%q?%s: neither preserved nor skipped", r.Key, r.VersionID)
 				}
 			}
-			if !slices.Equal(fetched, tc.fetched) {
+			// Versions are read several at once: their rows come in any order.
+			slices.Sort(fetched)
+			want := slices.Sorted(slices.Values(tc.fetched))
+			if !slices.Equal(fetched, want) {
 				t.Errorf("preserved %q, want %q", fetched, tc.fetched)
 			}
 			if len(f.gets) != len(tc.fetched) {
@@ -406,8 +409,10 @@ func TestSinkFailureStopsTheLocation(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("err = %v, want the sink's failure", err)
 	}
-	if len(f.gets) != 1 || len(sink.gaps) != 0 {
-		t.Errorf("%d gets, %d gaps after the sink failed: want 1 and 0", len(f.gets), len(sink.gaps))
+	// The reads already in flight when the sink failed may finish; no
+	// other starts.
+	if len(f.gets) < 1 || len(f.gets) > objectsInFlight || len(sink.gaps) != 0 {
+		t.Errorf("%d gets, %d gaps after the sink failed: want 1 to %d and 0", len(f.gets), len(sink.gaps), objectsInFlight)
 	}
 }
 

@@ -2,6 +2,8 @@ package kbobjects
 
 import (
 	"context"
+	"io"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -10,18 +12,26 @@ import (
 )
 
 // flakyS3 breaks the content of the first reads of a key off midway.
+// Reads run concurrently: its count is guarded.
 type flakyS3 struct {
 	*fakeS3
 	key    string
+	mu     sync.Mutex
 	breaks int
 }
 
 func (f *flakyS3) GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
-	f.brokenBody = map[string]bool{f.key: f.breaks > 0 && *in.Key == f.key}
+	f.mu.Lock()
+	broken := f.breaks > 0 && *in.Key == f.key
 	if *in.Key == f.key {
 		f.breaks--
 	}
-	return f.fakeS3.GetObject(ctx, in, opts...)
+	f.mu.Unlock()
+	out, err := f.fakeS3.GetObject(ctx, in, opts...)
+	if err == nil && broken {
+		out.Body = io.NopCloser(io.MultiReader(io.LimitReader(out.Body, 1), errReader{}))
+	}
+	return out, err
 }
 
 // Content that breaks off while it streams is read again: a reset
