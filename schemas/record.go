@@ -2,11 +2,13 @@ package schemas
 
 import (
 	"fmt"
+	"math"
 	"time"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
@@ -39,7 +41,9 @@ func NewRecordOf(mem memory.Allocator, table string, n int, at func(i int) (*Met
 	cols := make([]arrow.Array, len(p.cols))
 	defer func() {
 		for _, a := range cols {
-			a.Release()
+			if a != nil { // nil after an error
+				a.Release()
+			}
 		}
 	}()
 	for j := range p.cols {
@@ -52,9 +56,73 @@ func NewRecordOf(mem memory.Allocator, table string, n int, at func(i int) (*Met
 			cols[j] = buildObjectIDs(mem, p, metas, rows)
 			continue
 		}
-		cols[j] = buildColumn(mem, c, bases)
+		if cols[j], err = buildColumn(mem, c, bases); err != nil {
+			return nil, err
+		}
 	}
 	return array.NewRecordBatch(p.schema, cols, int64(n)), nil
+}
+
+// buildStrings makes a string column: the values' bytes copied once into a
+// buffer of their total size, their offsets beside them, and a validity
+// bitmap only if some value is null.
+func buildStrings(mem memory.Allocator, c *column, bases []unsafe.Pointer) (arrow.Array, error) {
+	n := len(bases)
+	value := func(i int) (string, bool) {
+		f := unsafe.Add(bases[i], c.offset)
+		if c.typ == colString {
+			return *(*string)(f), true
+		}
+		if s := *(**string)(f); s != nil {
+			return *s, true
+		}
+		return "", false
+	}
+	total, nulls := 0, 0
+	for i := range bases {
+		s, ok := value(i)
+		total += len(s)
+		if !ok {
+			nulls++
+		}
+	}
+	if total > math.MaxInt32 {
+		// Offsets are 32 bits; a writer's batch is megabytes.
+		return nil, fmt.Errorf("schemas: column %s: %d bytes in one record", c.name, total)
+	}
+	offsets := memory.NewResizableBuffer(mem)
+	offsets.Resize((n + 1) * arrow.Int32SizeBytes)
+	data := memory.NewResizableBuffer(mem)
+	data.Resize(total)
+	var valid *memory.Buffer
+	var bits []byte
+	if nulls > 0 {
+		valid = memory.NewResizableBuffer(mem)
+		valid.Resize(int(bitutil.BytesForBits(int64(n))))
+		bits = valid.Bytes()
+		clear(bits)
+	}
+	off, d, pos := arrow.Int32Traits.CastFromBytes(offsets.Bytes()), data.Bytes(), 0
+	for i := range bases {
+		off[i] = int32(pos)
+		s, ok := value(i)
+		if !ok {
+			continue
+		}
+		pos += copy(d[pos:], s)
+		if bits != nil {
+			bitutil.SetBit(bits, i)
+		}
+	}
+	off[n] = int32(pos)
+	ad := array.NewData(arrow.BinaryTypes.String, n, []*memory.Buffer{valid, offsets, data}, nil, nulls, 0)
+	defer ad.Release()
+	for _, b := range []*memory.Buffer{valid, offsets, data} {
+		if b != nil {
+			b.Release()
+		}
+	}
+	return array.NewStringData(ad), nil
 }
 
 // buildObjectIDs makes the ObjectIDColumn of a table whose rows have an id
@@ -75,27 +143,12 @@ func buildObjectIDs(mem memory.Allocator, p *plan, metas, rows []unsafe.Pointer)
 }
 
 // buildColumn makes the array of one column from the structs at bases.
-func buildColumn(mem memory.Allocator, c *column, bases []unsafe.Pointer) arrow.Array {
+func buildColumn(mem memory.Allocator, c *column, bases []unsafe.Pointer) (arrow.Array, error) {
 	n := len(bases)
 	field := func(i int) unsafe.Pointer { return unsafe.Add(bases[i], c.offset) }
 	switch c.typ {
 	case colString, colStringPtr:
-		total := 0
-		for i := range bases {
-			if c.typ == colString {
-				total += len(*(*string)(field(i)))
-			} else if s := *(**string)(field(i)); s != nil {
-				total += len(*s)
-			}
-		}
-		b := array.NewStringBuilder(mem)
-		defer b.Release()
-		b.Reserve(n)
-		b.ReserveData(total)
-		for i := range bases {
-			appendValue(b, c.typ, field(i))
-		}
-		return b.NewArray()
+		return buildStrings(mem, c, bases)
 	case colInt64, colInt64Ptr:
 		b := array.NewInt64Builder(mem)
 		defer b.Release()
@@ -109,7 +162,7 @@ func buildColumn(mem memory.Allocator, c *column, bases []unsafe.Pointer) arrow.
 				b.UnsafeAppendBoolToBitmap(false)
 			}
 		}
-		return b.NewArray()
+		return b.NewArray(), nil
 	case colTime:
 		b := array.NewTimestampBuilder(mem, timestampType)
 		defer b.Release()
@@ -121,7 +174,7 @@ func buildColumn(mem memory.Allocator, c *column, bases []unsafe.Pointer) arrow.
 				b.UnsafeAppend(arrow.Timestamp(t.UnixMicro()))
 			}
 		}
-		return b.NewArray()
+		return b.NewArray(), nil
 	}
 	// The rest (int32, bool, float64) are rare and small.
 	dt, _ := c.typ.arrow()
@@ -131,5 +184,5 @@ func buildColumn(mem memory.Allocator, c *column, bases []unsafe.Pointer) arrow.
 	for i := range bases {
 		appendValue(b, c.typ, field(i))
 	}
-	return b.NewArray()
+	return b.NewArray(), nil
 }

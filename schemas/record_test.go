@@ -179,3 +179,37 @@ func TestObjectIDStoredOnce(t *testing.T) {
 		t.Error("objects: null object id")
 	}
 }
+
+// BenchmarkRecord builds records of 2,000 CloudTrail rows row by row
+// (Batch.Append) and column by column (NewRecordOf), in the same run.
+func BenchmarkRecord(b *testing.B) {
+	const n = 2000
+	metas := make([]schemas.Meta, n)
+	rows := make([]schemas.Row, n)
+	for i := range n {
+		fill(reflect.ValueOf(&metas[i]), i)
+		rows[i] = schemas.NewRow(schemas.TableCloudTrailEvents)
+		fill(reflect.ValueOf(rows[i]), i+1)
+	}
+	b.Run("rows", func(b *testing.B) {
+		for b.Loop() {
+			bt, _ := schemas.NewBatch(nil, schemas.TableCloudTrailEvents)
+			for i := range n {
+				bt.Append(metas[i], rows[i])
+			}
+			bt.NewRecord().Release()
+			bt.Release()
+		}
+		b.ReportMetric(n*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	})
+	b.Run("columns", func(b *testing.B) {
+		for b.Loop() {
+			rec, err := schemas.NewRecordOf(nil, schemas.TableCloudTrailEvents, n, func(i int) (*schemas.Meta, schemas.Row) { return &metas[i], rows[i] })
+			if err != nil {
+				b.Fatal(err)
+			}
+			rec.Release()
+		}
+		b.ReportMetric(n*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	})
+}
