@@ -86,16 +86,40 @@ type runner struct {
 func (r *runner) run(ctx context.Context, targets []Target, sources []Source) error {
 	g, gctx := errgroup.WithContext(ctx)
 	work := make(chan Unit)
-	var listers sync.WaitGroup
-	listSem := make(chan struct{}, r.o.Parallel)
-	for _, t := range targets {
-		for _, s := range sources {
-			listers.Add(1)
-			g.Go(func() error {
-				defer listers.Done()
-				return r.list(ctx, gctx, listSem, t, s, work)
-			})
+	// Parallel listers take (target, source) pairs in turn: an organization
+	// has thousands of pairs, and a goroutine each, blocked until workers
+	// take its units, cost their stacks and unit lists all at once.
+	type pair struct {
+		t Target
+		s Source
+	}
+	pairs := make(chan pair)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(pairs)
+		for _, t := range targets {
+			for _, s := range sources {
+				select {
+				case pairs <- pair{t, s}:
+				case <-stop: // every lister failed
+					return
+				}
+			}
 		}
+	}()
+	var listers sync.WaitGroup
+	for range min(r.o.Parallel, len(targets)*len(sources)) {
+		listers.Add(1)
+		g.Go(func() error {
+			defer listers.Done()
+			for p := range pairs {
+				if err := r.list(ctx, gctx, p.t, p.s, work); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	}
 	go func() { listers.Wait(); close(work) }()
 	for range r.o.Parallel {
@@ -122,15 +146,13 @@ func (r *runner) run(ctx context.Context, targets []Target, sources []Source) er
 }
 
 // list enumerates a source's units for a target and feeds them to workers.
-func (r *runner) list(ctx, gctx context.Context, sem chan struct{}, t Target, s Source, work chan<- Unit) error {
+func (r *runner) list(ctx, gctx context.Context, t Target, s Source, work chan<- Unit) error {
 	whole := Unit{Source: s.Name(), ID: "*", Target: t}
 	if gctx.Err() != nil {
 		return r.gapFor(ctx, whole, gctx.Err())
 	}
-	sem <- struct{}{}
 	lctx := awscfg.WithUnit(gctx, whole)
 	units, err := s.Units(lctx, t)
-	<-sem
 	if err != nil {
 		return r.gapFor(ctx, whole, err)
 	}
