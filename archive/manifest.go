@@ -131,6 +131,7 @@ func (f File) IsBlob() bool { return f.RawSHA256 != "" }
 // characters not escaped, a final newline.
 func (m *Manifest) Marshal() ([]byte, error) {
 	var buf bytes.Buffer
+	buf.Grow(4096 + 300*len(m.Files)) // about what a file's entry takes
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")

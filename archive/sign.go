@@ -89,6 +89,7 @@ type publicKeyID struct {
 // PAE is DSSE's pre-authentication encoding of a payload: what is signed.
 func PAE(payloadType string, payload []byte) []byte {
 	var b bytes.Buffer
+	b.Grow(len(payloadType) + len(payload) + 32)
 	b.WriteString("DSSEv1 ")
 	b.WriteString(strconv.Itoa(len(payloadType)))
 	b.WriteByte(' ')

@@ -3,6 +3,7 @@
 package archive
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto"
@@ -44,6 +45,13 @@ type WriterOptions struct {
 
 // Limits of the table writers. Rows held across partitions are bounded by
 // pendingBudget; a partition with an open file adds one buffered row group.
+// sealGCPercent is the garbage collector's target while the bundle is
+// sealed: the manifest, SHA256SUMS and the signed statement each list every
+// file and are made one after another, so most of what sealing allocates is
+// soon garbage, and at the default target a bundle of 100,000 blobs carried
+// several of their copies at once.
+const sealGCPercent = 20
+
 const (
 	partitionQueue   = 4        // rows waiting for a partition's goroutine
 	maxOpenFiles     = 16       // Parquet files open at once, across partitions
@@ -366,6 +374,7 @@ func (w *Writer) Close(ctx context.Context) (*Manifest, error) {
 }
 
 func (w *Writer) seal(ctx context.Context) (*Manifest, error) {
+	defer debug.SetGCPercent(debug.SetGCPercent(sealGCPercent))
 	m := w.manifest()
 	d, err := SealDocuments(m, w.o.Signer)
 	if err != nil {
@@ -456,7 +465,10 @@ func SealDocuments(m *Manifest, s signature.Signer) (*Documents, error) {
 	}
 	mf := File{Path: ManifestName, SHA256: hashing.Bytes(mb), Size: int64(len(mb))}
 	byPath := func(a, b File) int { return strings.Compare(a.Path, b.Path) }
-	covered := append([]File{mf}, m.Files...)
+	// A bundle may hold hundreds of thousands of files: the lists are made
+	// once at their size (covered has room for SHA256SUMS, appended after).
+	covered := make([]File, 0, len(m.Files)+2)
+	covered = append(append(covered, mf), m.Files...)
 	slices.SortFunc(covered, byPath)
 	sums := SumsFile(covered)
 	subjects := append(covered, File{Path: SumsName, SHA256: hashing.Bytes(sums), Size: int64(len(sums))})
@@ -470,14 +482,18 @@ func SealDocuments(m *Manifest, s signature.Signer) (*Documents, error) {
 
 // SumsFile renders files in coreutils sha256sum format, in the given order.
 func SumsFile(files []File) []byte {
-	var b strings.Builder
+	n := 0
+	for _, f := range files {
+		n += len(f.SHA256) + 2 + len(f.Path) + 1
+	}
+	b := bytes.NewBuffer(make([]byte, 0, n))
 	for _, f := range files {
 		b.WriteString(f.SHA256)
 		b.WriteString("  ")
 		b.WriteString(f.Path)
 		b.WriteByte('\n')
 	}
-	return []byte(b.String())
+	return b.Bytes()
 }
 
 // NewStatement builds the in-toto statement over the covered files (which
@@ -543,6 +559,11 @@ func (w *Writer) manifest() *Manifest {
 	for _, name := range schemas.TableNames() {
 		tables[name] = &TableInfo{Name: name}
 	}
+	n := len(w.blobs)
+	for _, p := range w.parts {
+		n += len(p.files)
+	}
+	m.Files = make([]File, 0, n)
 	for _, p := range w.parts {
 		ti := tables[p.key.table]
 		ti.Rows += p.rows
