@@ -200,6 +200,12 @@ func (r *runner) collect(ctx, gctx context.Context, u Unit, sources []Source) er
 	if gctx.Err() != nil && errors.Is(err, context.Canceled) {
 		return r.gapFor(ctx, u, gctx.Err())
 	}
+	if gctx.Err() == nil && errors.Is(uctx.Err(), context.DeadlineExceeded) && errors.Is(err, context.DeadlineExceeded) {
+		// The unit ran out of time, perhaps while the sink waited for
+		// room: the sink refused this unit's evidence for its deadline,
+		// not for a failure of its own, so the unit is a gap.
+		err = fmt.Errorf("%w: unit ran past %s: %s", context.DeadlineExceeded, r.o.UnitTimeout, err.Error())
+	}
 	log.Warn("unit failed", "err", err)
 	return r.gapFor(ctx, u, err)
 }

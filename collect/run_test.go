@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/smithy-go"
 
@@ -143,4 +144,39 @@ func TestRunResumeSkipsDoneUnits(t *testing.T) {
 	if st.Skipped != 2 || len(sink.ev) != 2 {
 		t.Fatalf("skipped %d, collected %d; want 2 and 2", st.Skipped, len(sink.ev))
 	}
+}
+
+// ctxSink refuses evidence once the caller's context has ended, as the
+// bundle writer does while it waits for room.
+type ctxSink struct{ memSink }
+
+func (s *ctxSink) Put(ctx context.Context, e Evidence) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("archive: put: %w", err)
+	}
+	return s.memSink.Put(ctx, e)
+}
+
+// A unit whose deadline passes while the sink holds its evidence is a gap
+// with cause deadline; the run goes on.
+func TestUnitDeadlineInTheSinkIsAGap(t *testing.T) {
+	sink := &ctxSink{}
+	st, err := Run(context.Background(), []Target{{Account: "1", Region: "r"}}, []Source{&slowSource{fakeSource{n: 3}}}, sink, Options{Parallel: 2, UnitTimeout: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("a unit's deadline stopped the run: %v", err)
+	}
+	if len(sink.gaps) != 1 || sink.gaps[0].Cause != schemas.CauseDeadline || sink.gaps[0].Unit.ID != "u1" || st.Units != 2 {
+		t.Errorf("gaps %+v, %d units done; want u1 a deadline gap, 2 done", sink.gaps, st.Units)
+	}
+}
+
+// slowSource's unit u1 hands its evidence to the sink only once its
+// deadline has passed.
+type slowSource struct{ fakeSource }
+
+func (s *slowSource) Collect(ctx context.Context, u Unit, sink Sink) error {
+	if u.ID == "u1" {
+		<-ctx.Done()
+	}
+	return sink.Put(ctx, Evidence{Kind: "test", Unit: u, ObjectID: u.Key(), Row: &schemas.GapRow{}})
 }
