@@ -367,10 +367,16 @@ func (p *partWriter) closeFile() error {
 	}
 	// What a slot bounds, the file's column writers and buffers, is gone:
 	// another partition may open its file while this one waits on the disk.
+	// Files waiting on the disk are bounded apart: at the end of a large
+	// collection thousands of partitions finish at once, and each would
+	// hold a descriptor through its fsync.
 	p.releaseSlot()
 	name := path.Join(p.dir, fmt.Sprintf("part-%d.parquet", p.next))
 	p.next++
-	if err := durable.Commit(p.tmp, filepath.Join(p.w.root, filepath.FromSlash(name))); err != nil {
+	p.w.commits <- struct{}{}
+	err = durable.Commit(p.tmp, filepath.Join(p.w.root, filepath.FromSlash(name)))
+	<-p.w.commits
+	if err != nil {
 		p.tmp = nil
 		return err
 	}

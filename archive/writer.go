@@ -55,6 +55,7 @@ const sealGCPercent = 20
 const (
 	partitionQueue   = 4        // rows waiting for a partition's goroutine
 	maxOpenFiles     = 16       // Parquet files open at once, across partitions
+	maxCommits       = 64       // finished part files being synced at once
 	pendingBudget    = 16 << 20 // bytes of rows held, across partitions, before the busiest flush
 	minBudgetFlush   = 64 << 10 // a partition over the budget flushes once its batch holds this much
 	batchRows        = 8192     // rows a partition holds before it flushes
@@ -83,6 +84,7 @@ type Writer struct {
 	encoders  chan *zstd.Encoder
 	settles   chan struct{} // blobs being synced and named (settle.go)
 	files     chan struct{} // slots for open Parquet files (see idleClose)
+	commits   chan struct{} // finished part files being synced and renamed
 	waiting   atomic.Int32  // partitions waiting for a slot
 	pending   atomic.Int64  // bytes of rows held by partitions, not yet written
 
@@ -168,6 +170,7 @@ func Create(dir string, o WriterOptions) (*Writer, error) {
 	}
 	w.files = make(chan struct{}, maxOpenFiles)
 	w.settles = make(chan struct{}, settling)
+	w.commits = make(chan struct{}, maxCommits)
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return nil, fmt.Errorf("archive: create: %w", err)
 	}
