@@ -246,7 +246,10 @@ var tableProps = sync.OnceValues(func() (map[string]*parquet.WriterProperties, e
 		for _, c := range cols {
 			switch c.Encoding {
 			case schemas.Distinct:
-				opts = append(opts, parquet.WithDictionaryFor(c.Name, false))
+				// Nor statistics: the least and greatest of values
+				// that are all different (records of a kilobyte) prune
+				// nothing and would be copied into every footer.
+				opts = append(opts, parquet.WithDictionaryFor(c.Name, false), parquet.WithStatsFor(c.Name, false))
 			case schemas.Delta:
 				enc := parquet.Encodings.DeltaBinaryPacked
 				if c.Type == arrow.BinaryTypes.String.String() {

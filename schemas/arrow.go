@@ -55,6 +55,9 @@ const (
 	// values are nearly all different (the raw record), where a dictionary
 	// is built, hashed into and abandoned for every page.
 	Distinct Encoding = "distinct"
+	// Plain (booleans, which take no option): PLAIN, one bit a value.
+	// Parquet has no dictionary encoding for booleans.
+	Plain Encoding = "plain"
 	// Delta (option "delta"): no dictionary; DELTA_BINARY_PACKED for
 	// integers and timestamps (sequences: event times, record indexes),
 	// DELTA_LENGTH_BYTE_ARRAY for strings (identifiers of one length, whose
@@ -166,7 +169,13 @@ func structColumns(t reflect.Type, meta bool) ([]column, error) {
 				return nil, fmt.Errorf("schemas: %s.%s: unknown column option %q", t.Name(), f.Name, opt)
 			}
 		}
-		if enc == Delta && (ct == colBool || ct == colBoolPtr || ct == colFloat64) {
+		if ct == colBool || ct == colBoolPtr {
+			if enc != Dictionary {
+				return nil, fmt.Errorf("schemas: %s.%s: booleans take no encoding option", t.Name(), f.Name)
+			}
+			enc = Plain
+		}
+		if enc == Delta && ct == colFloat64 {
 			return nil, fmt.Errorf("schemas: %s.%s: no delta encoding for %s", t.Name(), f.Name, f.Type)
 		}
 		cols = append(cols, column{name: name, meta: meta, index: f.Index, offset: f.Offset, typ: ct, enc: enc, rowID: rowID, goRef: t.Name() + "." + f.Name})
