@@ -157,14 +157,74 @@ func (g *gen) sageMaker(a *Account) {
 	r.Endpoints = append(r.Endpoints, &Endpoint{
 		EndpointName: SageMakerEndpoint, EndpointArn: "arn:aws:sagemaker:us-east-1:" + a.ID + ":endpoint/" + SageMakerEndpoint,
 		EndpointConfigName: config,
-		ProductionVariants: []*ProductionVariantStatus{{
-			VariantName: "AllTraffic", CurrentWeight: 1, DesiredWeight: 1, CurrentInstanceCount: 1, DesiredInstanceCount: 1,
-			DeployedImages: []DeployedImage{{SpecifiedImage: sageMakerImage, ResolvedImage: "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-inference@sha256:" + keyText(0, "image", 64, "0123456789abcdef"), ResolutionTime: epoch(deployed.Add(time.Minute))}},
-		}},
+		ProductionVariants: deployedVariant(deployed),
 		DataCaptureConfig: &DataCaptureSummary{EnableCapture: true, CaptureStatus: "Started", CurrentSamplingPercentage: 100,
 			DestinationS3Uri: s3 + SageMakerCapturePrefix, KmsKeyId: "arn:aws:kms:us-east-1:" + a.ID + ":key/" + guardrailKeyID},
 		EndpointStatus: "InService", CreationTime: epoch(deployed), LastModifiedTime: epoch(deployed.Add(9 * time.Minute)),
 	})
+	g.asyncEndpoint(a, b, deployed.Add(7*24*time.Hour))
+}
+
+// Names of the asynchronous endpoint that classifies the backlog of
+// support tickets in bulk, and where in the SageMaker bucket it writes
+// what the classifier answered and what failed.
+const (
+	SageMakerAsyncEndpoint      = "support-intent-async"
+	SageMakerAsyncOutputPrefix  = "support-intent/async-output"
+	SageMakerAsyncFailurePrefix = "support-intent/async-failures"
+)
+
+// asyncEndpoint gives genai-prod an asynchronous endpoint serving the
+// classifier's version 2 without data capture: each request's answer lies
+// under the output path as <inference id>.out, each failure under the
+// failure path as <inference id>-error.out, as SageMaker writes them.
+func (g *gen) asyncEndpoint(a *Account, b *Bucket, deployed time.Time) {
+	r := a.Regions["us-east-1"]
+	s3 := "s3://" + b.Name + "/"
+	kms := "arn:aws:kms:us-east-1:" + a.ID + ":key/" + guardrailKeyID
+	async := &AsyncInference{
+		ClientConfig: &AsyncClientConfig{MaxConcurrentInvocationsPerInstance: 4},
+		OutputConfig: &AsyncOutputConfig{KmsKeyId: kms, S3OutputPath: s3 + SageMakerAsyncOutputPrefix, S3FailurePath: s3 + SageMakerAsyncFailurePrefix},
+	}
+	config := SageMakerAsyncEndpoint + "-config"
+	r.EndpointConfigs = append(r.EndpointConfigs, &EndpointConfig{
+		EndpointConfigName: config, EndpointConfigArn: "arn:aws:sagemaker:us-east-1:" + a.ID + ":endpoint-config/" + config,
+		ProductionVariants:   []*ProductionVariant{{VariantName: "AllTraffic", ModelName: "support-intent-v2", InitialInstanceCount: 1, InstanceType: "ml.m5.xlarge", InitialVariantWeight: 1}},
+		AsyncInferenceConfig: async, KmsKeyId: kms, CreationTime: epoch(deployed),
+	})
+	r.Endpoints = append(r.Endpoints, &Endpoint{
+		EndpointName: SageMakerAsyncEndpoint, EndpointArn: "arn:aws:sagemaker:us-east-1:" + a.ID + ":endpoint/" + SageMakerAsyncEndpoint,
+		EndpointConfigName:   config,
+		ProductionVariants:   deployedVariant(deployed),
+		AsyncInferenceConfig: async,
+		EndpointStatus:       "InService", CreationTime: epoch(deployed), LastModifiedTime: epoch(deployed.Add(11 * time.Minute)),
+	})
+	answers := []struct {
+		body, suffix, prefix, contentType string
+	}{
+		{`{"label":"order-tracking","score":0.96}`, ".out", SageMakerAsyncOutputPrefix, "application/json"},
+		{`{"label":"refund","score":0.63}`, ".out", SageMakerAsyncOutputPrefix, "application/json"},
+		{"Received client error (413) from primary with message \"input of 18734 tokens exceeds the model's maximum sequence length of 512\". See https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logEventViewer:group=/aws/sagemaker/Endpoints/" + SageMakerAsyncEndpoint + " in account " + a.ID + " for more information.",
+			"-error.out", SageMakerAsyncFailurePrefix, "text/plain"},
+	}
+	for i, ans := range answers {
+		at := deployed.Add(time.Duration(24*(i+1)+5) * time.Hour)
+		id := keyText(0, b.Name+"/async"+fmt.Sprint(i), 32, "0123456789abcdef")
+		key := fmt.Sprintf("%s/%s-%s-%s-%s-%s%s", ans.prefix, id[:8], id[8:12], id[12:16], id[16:20], id[20:], ans.suffix)
+		b.Objects = append(b.Objects, &ObjectVersion{
+			Key: key, VersionID: keyText(0, key, 32, keyAlphabet), LastModified: at,
+			ContentType: ans.contentType, Body: ans.body,
+		})
+	}
+}
+
+// deployedVariant is the one variant of an endpoint serving the
+// classifier, its image resolved a minute after it was deployed.
+func deployedVariant(deployed time.Time) []*ProductionVariantStatus {
+	return []*ProductionVariantStatus{{
+		VariantName: "AllTraffic", CurrentWeight: 1, DesiredWeight: 1, CurrentInstanceCount: 1, DesiredInstanceCount: 1,
+		DeployedImages: []DeployedImage{{SpecifiedImage: sageMakerImage, ResolvedImage: "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-inference@sha256:" + keyText(0, "image", 64, "0123456789abcdef"), ResolutionTime: epoch(deployed.Add(time.Minute))}},
+	}}
 }
 
 // SageMakerCapturePrefix is where the endpoint's data capture lands in

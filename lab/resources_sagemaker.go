@@ -117,6 +117,7 @@ type EndpointConfig struct {
 	EndpointConfigArn      string               `json:"EndpointConfigArn"`
 	ProductionVariants     []*ProductionVariant `json:"ProductionVariants"`
 	DataCaptureConfig      *DataCaptureConfig   `json:"DataCaptureConfig,omitempty"`
+	AsyncInferenceConfig   *AsyncInference      `json:"AsyncInferenceConfig,omitempty"`
 	KmsKeyId               string               `json:"KmsKeyId,omitempty"`
 	CreationTime           epoch                `json:"CreationTime"`
 	EnableNetworkIsolation bool                 `json:"EnableNetworkIsolation,omitempty"`
@@ -142,6 +143,23 @@ type CaptureOption struct {
 	CaptureMode string `json:"CaptureMode"` // Input Output
 }
 
+// AsyncInference is the AsyncInferenceConfig of an asynchronous
+// endpoint: where it writes each request's answer and each failure.
+type AsyncInference struct {
+	ClientConfig *AsyncClientConfig `json:"ClientConfig,omitempty"`
+	OutputConfig *AsyncOutputConfig `json:"OutputConfig"`
+}
+
+type AsyncClientConfig struct {
+	MaxConcurrentInvocationsPerInstance int32 `json:"MaxConcurrentInvocationsPerInstance,omitempty"`
+}
+
+type AsyncOutputConfig struct {
+	KmsKeyId      string `json:"KmsKeyId,omitempty"`
+	S3OutputPath  string `json:"S3OutputPath,omitempty"`  // <path>/<inference id>.out
+	S3FailurePath string `json:"S3FailurePath,omitempty"` // <path>/<inference id>-error.out
+}
+
 // Endpoint is shaped as DescribeEndpoint returns it.
 type Endpoint struct {
 	EndpointName       string                     `json:"EndpointName"`
@@ -149,10 +167,13 @@ type Endpoint struct {
 	EndpointConfigName string                     `json:"EndpointConfigName"`
 	ProductionVariants []*ProductionVariantStatus `json:"ProductionVariants,omitempty"`
 	DataCaptureConfig  *DataCaptureSummary        `json:"DataCaptureConfig,omitempty"`
-	EndpointStatus     string                     `json:"EndpointStatus"` // InService Failed ...
-	FailureReason      string                     `json:"FailureReason,omitempty"`
-	CreationTime       epoch                      `json:"CreationTime"`
-	LastModifiedTime   epoch                      `json:"LastModifiedTime"`
+	// AsyncInferenceConfig is the configuration's, on an asynchronous
+	// endpoint.
+	AsyncInferenceConfig *AsyncInference `json:"AsyncInferenceConfig,omitempty"`
+	EndpointStatus       string          `json:"EndpointStatus"` // InService Failed ...
+	FailureReason        string          `json:"FailureReason,omitempty"`
+	CreationTime         epoch           `json:"CreationTime"`
+	LastModifiedTime     epoch           `json:"LastModifiedTime"`
 }
 
 // ProductionVariantStatus is a ProductionVariantSummary: what a variant
@@ -178,4 +199,22 @@ type DataCaptureSummary struct {
 	CurrentSamplingPercentage int32  `json:"CurrentSamplingPercentage"`
 	DestinationS3Uri          string `json:"DestinationS3Uri"`
 	KmsKeyId                  string `json:"KmsKeyId,omitempty"`
+}
+
+// Destinations are the S3 folders (URIs ending in "/") the configuration's
+// endpoint writes what it was asked and answered to: its data capture,
+// and an asynchronous endpoint's answers and failures.
+func (c *EndpointConfig) Destinations() []string {
+	var out []string
+	if d := c.DataCaptureConfig; d != nil {
+		out = append(out, d.DestinationS3Uri+"/")
+	}
+	if a := c.AsyncInferenceConfig; a != nil && a.OutputConfig != nil {
+		for _, p := range []string{a.OutputConfig.S3OutputPath, a.OutputConfig.S3FailurePath} {
+			if p != "" {
+				out = append(out, p+"/")
+			}
+		}
+	}
+	return out
 }

@@ -2,8 +2,9 @@
 // estate, what leads to further evidence: the S3 locations knowledge
 // bases, model customizations, imported models, SageMaker models and
 // model packages and agent action groups read from, where SageMaker
-// endpoints capture their requests and responses, the IAM roles they run
-// as, and the Lambda functions behind action groups.
+// endpoints capture their requests and responses and asynchronous ones
+// write their answers and failures, the IAM roles they run as, and the
+// Lambda functions behind action groups.
 // Sources call it from Units, so what they collect follows the estate
 // rather than a list given in advance.
 package discover
@@ -53,7 +54,7 @@ type Estate struct {
 	Bedrock func(collect.Target) (BedrockAPI, error)
 	Lambda  func(collect.Target) (LambdaAPI, error)
 	// SageMaker leads to model artifacts, endpoints' data capture and
-	// execution roles.
+	// asynchronous output, and execution roles.
 	SageMaker func(collect.Target) (SageMakerAPI, error)
 
 	mu        sync.Mutex

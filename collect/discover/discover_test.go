@@ -96,16 +96,25 @@ func TestFindLeadsFromTheEstate(t *testing.T) {
 	for _, sm := range region.SageMakerModels {
 		want = append(want, sm.PrimaryContainer.ModelDataUrl)
 	}
-	// Where each endpoint captures its traffic, a folder, led by its
-	// endpoint configuration.
+	// Where each endpoint captures its traffic, and where the asynchronous
+	// one writes its answers and failures, folders, led by its endpoint
+	// configuration.
+	async := 0
 	for _, c := range region.EndpointConfigs {
-		uri := c.DataCaptureConfig.DestinationS3Uri + "/"
-		want = append(want, uri)
-		if !slices.ContainsFunc(f.Locations, func(l discover.Location) bool {
-			return "s3://"+l.Bucket+"/"+l.Prefix == uri && l.LedBy == c.EndpointConfigArn
-		}) {
-			t.Errorf("no location %s led by %s", uri, c.EndpointConfigArn)
+		if c.AsyncInferenceConfig != nil {
+			async++
 		}
+		for _, uri := range c.Destinations() {
+			want = append(want, uri)
+			if !slices.ContainsFunc(f.Locations, func(l discover.Location) bool {
+				return "s3://"+l.Bucket+"/"+l.Prefix == uri && l.LedBy == c.EndpointConfigArn
+			}) {
+				t.Errorf("no location %s led by %s", uri, c.EndpointConfigArn)
+			}
+		}
+	}
+	if async == 0 {
+		t.Error("no endpoint configuration of the lab is asynchronous: the test proves less")
 	}
 	slices.Sort(locs)
 	slices.Sort(want)

@@ -41,7 +41,8 @@ func sageMakerModels(ctx context.Context, api SageMakerAPI, t collect.Target, f 
 }
 
 // dataCaptures finds where each endpoint configuration captures its
-// endpoint's requests and responses: evidence of what the model was asked
+// endpoint's requests and responses, and where an asynchronous endpoint
+// writes its answers and failures: evidence of what the model was asked
 // and answered. A configuration whose capture is switched off still names
 // where earlier captures lie.
 func dataCaptures(ctx context.Context, api SageMakerAPI, t collect.Target, f *Found) error {
@@ -61,13 +62,30 @@ func dataCaptures(ctx context.Context, api SageMakerAPI, t collect.Target, f *Fo
 		if err != nil {
 			return fmt.Errorf("discover: describe sagemaker endpoint config %s: %w", name, err)
 		}
-		if c := out.DataCaptureConfig; c != nil && aws.ToString(c.DestinationS3Uri) != "" {
+		var uris []string
+		if c := out.DataCaptureConfig; c != nil {
 			// SageMaker writes under <uri>/<endpoint>/: the URI is a folder.
-			uri := strings.TrimSuffix(aws.ToString(c.DestinationS3Uri), "/") + "/"
-			f.addURIs([]string{uri}, aws.ToString(out.EndpointConfigArn))
+			uris = append(uris, aws.ToString(c.DestinationS3Uri))
 		}
+		if c := out.AsyncInferenceConfig; c != nil && c.OutputConfig != nil {
+			// <path>/<inference id>.out and <path>/<inference id>-error.out.
+			uris = append(uris, aws.ToString(c.OutputConfig.S3OutputPath), aws.ToString(c.OutputConfig.S3FailurePath))
+		}
+		f.addURIs(folders(uris), aws.ToString(out.EndpointConfigArn))
 	}
 	return nil
+}
+
+// folders turns S3 URIs SageMaker writes under into folder URIs, ending
+// in "/"; empty ones are dropped.
+func folders(uris []string) []string {
+	var out []string
+	for _, u := range uris {
+		if u != "" {
+			out = append(out, strings.TrimSuffix(u, "/")+"/")
+		}
+	}
+	return out
 }
 
 // ModelDataURIs are the S3 URIs of the model data of a model's

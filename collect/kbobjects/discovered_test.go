@@ -21,7 +21,8 @@ import (
 // model's and customization job's training, validation and output data
 // (nested in one another: each object once), each
 // SageMaker model's and model package's artifact, and what each SageMaker
-// endpoint captured of its traffic, is found
+// endpoint captured of its traffic or, asynchronous, wrote as its answers
+// and failures, is found
 // and preserved, over the
 // wire: the poisoned document and the overwritten one are there, the
 // overwritten one as distinct versions.
@@ -74,7 +75,9 @@ func TestDiscoveredLocationsKeepEveryVersion(t *testing.T) {
 				}
 			}
 			for _, c := range r.EndpointConfigs {
-				prefixes = append(prefixes, strings.TrimPrefix(c.DataCaptureConfig.DestinationS3Uri, "s3://")+"/")
+				for _, d := range c.Destinations() {
+					prefixes = append(prefixes, strings.TrimPrefix(d, "s3://"))
+				}
 			}
 		}
 		for _, b := range sc.Account(acct).Buckets {

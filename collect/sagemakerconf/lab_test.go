@@ -69,7 +69,7 @@ func TestEverySageMakerResourceRoundTrips(t *testing.T) {
 	packages := byARN(t, sink, schemas.KindModelPackage)
 	configs := byARN(t, sink, schemas.KindEndpointConfig)
 	endpoints := byARN(t, sink, schemas.KindEndpoint)
-	var nModels, nGroups, nPackages, nConfigs, nEndpoints int
+	var nModels, nGroups, nPackages, nConfigs, nEndpoints, nAsync int
 	for _, acct := range sc.Accounts() {
 		for _, r := range sc.Account(acct).Regions {
 			for _, m := range r.SageMakerModels {
@@ -144,15 +144,27 @@ func TestEverySageMakerResourceRoundTrips(t *testing.T) {
 				}
 				n := normalized(t, row)
 				var variants []struct{ VariantName, ModelName, InstanceType string }
-				var capture struct {
+				var capture, wantCapture struct {
 					DestinationS3Uri string
 					EnableCapture    bool
 				}
+				var async struct {
+					OutputConfig struct{ S3OutputPath, S3FailurePath string }
+				}
 				_ = json.Unmarshal(n["production_variants"], &variants)
 				_ = json.Unmarshal(n["data_capture"], &capture)
+				_ = json.Unmarshal(n["async_inference"], &async)
+				if c := e.DataCaptureConfig; c != nil {
+					wantCapture.DestinationS3Uri, wantCapture.EnableCapture = c.DestinationS3Uri, c.EnableCapture
+				}
+				var wantAsync struct{ S3OutputPath, S3FailurePath string }
+				if a := e.AsyncInferenceConfig; a != nil {
+					nAsync++
+					wantAsync.S3OutputPath, wantAsync.S3FailurePath = a.OutputConfig.S3OutputPath, a.OutputConfig.S3FailurePath
+				}
 				if len(variants) != len(e.ProductionVariants) || variants[0].ModelName != e.ProductionVariants[0].ModelName ||
-					variants[0].InstanceType != e.ProductionVariants[0].InstanceType || capture.DestinationS3Uri != e.DataCaptureConfig.DestinationS3Uri ||
-					!capture.EnableCapture || !row.CreatedAt.Equal(e.CreationTime.Time()) {
+					variants[0].InstanceType != e.ProductionVariants[0].InstanceType || capture != wantCapture ||
+					async.OutputConfig != wantAsync || !row.CreatedAt.Equal(e.CreationTime.Time()) {
 					t.Errorf("endpoint config %s = %+v, normalized %s", e.EndpointConfigArn, row, row.Normalized)
 				}
 			}
@@ -172,7 +184,7 @@ func TestEverySageMakerResourceRoundTrips(t *testing.T) {
 			}
 		}
 	}
-	if nModels == 0 || nGroups == 0 || nPackages == 0 || nConfigs == 0 || nEndpoints == 0 {
+	if nModels == 0 || nGroups == 0 || nPackages == 0 || nConfigs == 0 || nEndpoints == 0 || nAsync == 0 {
 		t.Fatal("the scenario lacks a kind of SageMaker resource: the test proves too little")
 	}
 	for kind, n := range map[string]int{schemas.KindSageMakerModel: nModels, schemas.KindModelPackageGroup: nGroups,
@@ -186,8 +198,9 @@ func TestEverySageMakerResourceRoundTrips(t *testing.T) {
 	}
 }
 
-// Discovery follows each model's and package's artifact, and where each
-// endpoint captures its requests and responses, to S3, where the objects
+// Discovery follows each model's and package's artifact, where each
+// endpoint captures its requests and responses, and where an asynchronous
+// one writes its answers and failures, to S3, where the objects
 // source preserves exactly those objects, byte for byte, led by the
 // models, packages and endpoint configurations; and each model's
 // execution role to IAM.
@@ -215,20 +228,26 @@ func TestArtifactsAndRolesAreFollowed(t *testing.T) {
 		key := strings.TrimPrefix(p.InferenceSpecification.Containers[0].ModelDataUrl, "s3://"+bucket+"/")
 		led[key] = append(led[key], p.ModelPackageArn)
 	}
-	// What the endpoint captured of its traffic, led by its configuration.
-	captured := 0
+	// What the endpoint captured of its traffic, and what the asynchronous
+	// one wrote as its answers and failures, led by their configurations.
+	captured, async := 0, 0
 	for _, b := range sc.Account(lab.ProdAccount).Buckets {
 		for _, v := range b.Objects {
 			for _, c := range r.EndpointConfigs {
-				if b.Name == bucket && strings.HasPrefix("s3://"+b.Name+"/"+v.Key, c.DataCaptureConfig.DestinationS3Uri+"/") {
-					led[v.Key] = append(led[v.Key], c.EndpointConfigArn)
-					captured++
+				for _, d := range c.Destinations() {
+					if b.Name == bucket && strings.HasPrefix("s3://"+b.Name+"/"+v.Key, d) {
+						led[v.Key] = append(led[v.Key], c.EndpointConfigArn)
+						captured++
+						if c.AsyncInferenceConfig != nil {
+							async++
+						}
+					}
 				}
 			}
 		}
 	}
-	if captured == 0 {
-		t.Fatal("the endpoint captured nothing: the test proves little")
+	if captured == 0 || async < 3 {
+		t.Fatalf("%d objects the endpoints wrote, %d of them asynchronous answers and failures: the test proves little", captured, async)
 	}
 	var objects []*schemas.Object
 	for _, o := range sink.Objects {
