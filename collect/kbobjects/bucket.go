@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
@@ -206,6 +207,53 @@ func (c *collector) configuration(ctx context.Context) error {
 		Provenance: schemas.Provenance{Service: "s3", Operation: op, RequestID: reqID, Time: at},
 		Row:        row,
 	})
+}
+
+// recordedBuckets says which buckets' configuration a run has recorded,
+// per account: the locations of one bucket share one bucket row. It lives
+// only as long as the run, so a resumed run records the bucket again with
+// whichever of its locations' units it retries: one whose unit recorded it
+// before and did not finish is among them.
+type recordedBuckets struct {
+	mu sync.Mutex
+	m  map[string]*bucketTurn
+}
+
+// bucketTurn lets one unit at a time record a bucket's configuration,
+// until one has.
+type bucketTurn struct {
+	turn chan struct{} // holds a token while a unit records
+	done bool          // guarded by turn
+}
+
+// once runs record for bucket of account unless a unit of this run has
+// already done so without error. Units of one bucket take turns, so one
+// that comes while another records waits for it, and records the bucket
+// itself when that one failed (ran out of time, or the sink refused).
+func (r *recordedBuckets) once(ctx context.Context, account, bucket string, record func() error) error {
+	r.mu.Lock()
+	if r.m == nil {
+		r.m = map[string]*bucketTurn{}
+	}
+	k := account + "/" + bucket
+	b := r.m[k]
+	if b == nil {
+		b = &bucketTurn{turn: make(chan struct{}, 1)}
+		r.m[k] = b
+	}
+	r.mu.Unlock()
+	select {
+	case b.turn <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-b.turn }()
+	if b.done {
+		return nil
+	}
+	err := record()
+	b.done = err == nil
+	return err
 }
 
 // requestID is the request id S3 gave with an error, if any.

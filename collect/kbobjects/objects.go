@@ -30,7 +30,9 @@ import (
 const Source = "s3.objects"
 
 // KindBucket is the kind of the bucket snapshot (versioning, object lock,
-// policy, encryption, public access block) recorded with each location.
+// policy, encryption, public access block) recorded once per run for each
+// bucket of an account objects are read from, by the first of its
+// locations' units to read it.
 const KindBucket = "aws.s3.bucket"
 
 // API is the part of the S3 client this source uses.
@@ -93,6 +95,8 @@ type Objects struct {
 	// when set, counts them.
 	Preserved Preserved
 	Salvaged  *atomic.Int64
+
+	buckets recordedBuckets
 }
 
 var _ collect.Source = (*Objects)(nil)
@@ -209,7 +213,7 @@ func (o *Objects) Collect(ctx context.Context, u collect.Unit, sink collect.Sink
 		return err
 	}
 	c := &collector{o: o, api: api, u: u, sink: sink, bucket: bucket, inside: inside, ledBy: ledBy, mode: mode}
-	if err := c.configuration(ctx); err != nil {
+	if err := o.buckets.once(ctx, u.Target.Account, bucket, func() error { return c.configuration(ctx) }); err != nil {
 		return err
 	}
 	return c.list(ctx, prefix)

@@ -259,17 +259,17 @@ func TestCollectEveryVersionWithKeysExact(t *testing.T) {
 func TestModesAndLimitsSkipButKeepRows(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
-		o       Objects
+		o       *Objects
 		fetched []string // keys whose content is preserved
 	}{
-		{"none", Objects{Objects: None}, nil},
-		{"latest", Objects{Objects: Latest}, []string{"../../etc/passwd", "/abs+olute 100%", "docs/bell\a\x00 ☃", "docs/big.bin"}},
-		{"max bytes", Objects{MaxObjectBytes: 10}, []string{"../../etc/passwd", "/abs+olute 100%", "docs/a.md", "docs/a.md", "docs/bell\a\x00 ☃"}},
+		{"none", &Objects{Objects: None}, nil},
+		{"latest", &Objects{Objects: Latest}, []string{"../../etc/passwd", "/abs+olute 100%", "docs/bell\a\x00 ☃", "docs/big.bin"}},
+		{"max bytes", &Objects{MaxObjectBytes: 10}, []string{"../../etc/passwd", "/abs+olute 100%", "docs/a.md", "docs/a.md", "docs/bell\a\x00 ☃"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := hostileBucket()
 			tc.o.Locations = []Location{{Bucket: "kb", Region: "eu-west-1"}}
-			sink := run(t, f, &tc.o)
+			sink := run(t, f, tc.o)
 			if len(sink.rows) != len(f.versions) {
 				t.Fatalf("%d rows, want every version listed: %d", len(sink.rows), len(f.versions))
 			}
