@@ -82,7 +82,7 @@ type Writer struct {
 	hint      string
 	pub       crypto.PublicKey
 	encoders  chan *zstd.Encoder
-	settles   chan struct{} // blobs being synced and named (settle.go)
+	settles   chan settling // blobs written, to be synced and named (settle.go)
 	files     chan struct{} // slots for open Parquet files (see idleClose)
 	commits   chan struct{} // finished part files being synced and renamed
 	waiting   atomic.Int32  // partitions waiting for a slot
@@ -99,8 +99,8 @@ type Writer struct {
 	run   schemas.Run
 	err   error // first failure of a table writer
 
-	wg      sync.WaitGroup // partition goroutines
-	settled sync.WaitGroup // blobs being synced and named
+	wg      sync.WaitGroup // partition goroutines and the settler
+	settled sync.WaitGroup // blobs handed to the settler and not yet named
 
 	jmu     sync.Mutex // guards the journal (journal.go)
 	jf      *os.File
@@ -169,7 +169,7 @@ func Create(dir string, o WriterOptions) (*Writer, error) {
 		w.encoders <- nil // made on first use
 	}
 	w.files = make(chan struct{}, maxOpenFiles)
-	w.settles = make(chan struct{}, settling)
+	w.settles = make(chan settling, settleQueue)
 	w.commits = make(chan struct{}, maxCommits)
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return nil, fmt.Errorf("archive: create: %w", err)
@@ -180,6 +180,8 @@ func Create(dir string, o WriterOptions) (*Writer, error) {
 	if err := os.Mkdir(filepath.Join(w.root, tmpDirName), 0o700); err != nil {
 		return nil, fmt.Errorf("archive: create: %w", err)
 	}
+	w.wg.Add(1)
+	go w.settler()
 	w.started = w.now().UTC()
 	w.log.Debug("bundle started", "dir", w.root)
 	return w, nil
@@ -347,10 +349,10 @@ func (w *Writer) closeQueues() bool {
 			}
 		}
 		w.mu.Unlock()
+		close(w.settles)
 	}
 	w.sendMu.Unlock()
 	w.wg.Wait()
-	w.settled.Wait()
 	return first
 }
 
