@@ -37,8 +37,15 @@ func newEncoder() (*zstd.Encoder, error) {
 // compressed (gzipped trail files, PDFs, zips, model weights); stored raw,
 // its stored digest is its raw digest, and one SHA-256 writes or verifies
 // it instead of two and a zstd pass.
+//
+// Content that does not compress is told sooner: the first sampleSize
+// bytes are compressed first, and when they do not shrink the blob is
+// stored as is without compressing the rest of the probe. A knowledge
+// base's objects are mostly smaller than a probe, so without the sample
+// every incompressible one was compressed whole to be stored as is.
 const (
 	probeSize       = 1 << 20
+	sampleSize      = 32 << 10
 	compressPercent = 97
 )
 
@@ -135,6 +142,16 @@ func writeBlob(stored *hashing.Writer, body io.Reader, enc *zstd.Encoder) (File,
 	pb.enc.Reset()
 	n, err := io.ReadFull(body, pb.raw)
 	probe := pb.raw[:n]
+	if (err == nil || err == io.ErrUnexpectedEOF) && n > sampleSize {
+		z := enc.EncodeAll(probe[:sampleSize], pb.z[:0])
+		pb.z = z
+		if !compresses(len(z), sampleSize) {
+			if err == nil {
+				return writeRaw(stored, probe, body)
+			}
+			return writeRaw(stored, probe, nil)
+		}
+	}
 	switch err {
 	case io.EOF, io.ErrUnexpectedEOF:
 		// The whole body is the probe: encode it in one go and keep

@@ -54,6 +54,10 @@ func TestBlobForms(t *testing.T) {
 		{"long text", text(3<<20 + 17), true},
 		{"long random", random(3<<20+17, 3), false},
 		{"long, compressible probe", mixed, true},
+		// The first 32 KiB decide for content that does not compress.
+		{"short, random sample then text", append(random(32<<10, 4), text(200<<10)...), false},
+		{"long, random sample then text", append(random(32<<10, 5), text(3<<20)...), false},
+		{"short, text sample then random", append(text(32<<10), random(40<<10, 6)...), true},
 	}
 	for seed := range uint64(8) {
 		cases = append(cases, struct {
