@@ -132,8 +132,9 @@ func (d *differ) resources(base, now map[string]*resource) {
 		a, ok := now[k]
 		if !ok {
 			if d.a.covers(b.Source, b.Account, b.Region, b.Unit) && (b.Kind != kindBucket || d.a.units[unitKey(b.Source, b.Account, b.Region, b.Unit)]) {
-				// A bucket is recorded with each location read in it: one
-				// not read again says nothing of the bucket.
+				// A bucket is recorded once, with one of the locations
+				// read in it: when that location was not read again, the
+				// bucket's absence says nothing of it.
 				d.add(d.resourceChange(rule, rule.deleted, rule.deletedSev, b, nil, "deleted"))
 			} else if why := d.a.why("bundle", b.Source, b.Account, b.Region, b.Unit); why != "" {
 				d.notCompared("%s", why)
