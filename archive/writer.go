@@ -612,11 +612,15 @@ func hostInfo() Host {
 // mkdir creates a directory under the bundle root and remembers it for the
 // final fsync. Callers hold w.mu.
 func (w *Writer) mkdirLocked(rel string) error {
+	full := filepath.Join(w.root, rel)
+	if w.dirs[full] {
+		return nil // every blob of a prefix lands in one directory
+	}
+	if err := os.MkdirAll(full, 0o755); err != nil {
+		return fmt.Errorf("archive: %w", err)
+	}
 	for d := rel; d != "." && d != "" && !w.dirs[filepath.Join(w.root, d)]; d = filepath.Dir(d) {
 		w.dirs[filepath.Join(w.root, d)] = true
-	}
-	if err := os.MkdirAll(filepath.Join(w.root, rel), 0o755); err != nil {
-		return fmt.Errorf("archive: %w", err)
 	}
 	return nil
 }

@@ -250,8 +250,9 @@ func (c *collector) list(ctx context.Context, prefix string) error {
 // objectsInFlight is how many versions of one location are read at once.
 // One at a time, every object's blob work (temporary file, probe, write)
 // added to its GET instead of overlapping the next; S3 serves a prefix
-// thousands of reads a second.
-const objectsInFlight = 4
+// thousands of reads a second. Each read in flight holds a probe buffer
+// (1 MiB) once its body arrives.
+const objectsInFlight = 8
 
 // walk lists every version and delete marker under prefix, records delete
 // markers and hands each version to fetch, which may read it later. Keys
