@@ -330,7 +330,13 @@ func TestCollectTrailFilesBundle(t *testing.T) {
 
 func startBuiltinLab(t *testing.T) (*lab.Server, string) {
 	t.Helper()
-	srv, err := lab.New(lab.Options{Scenario: lab.Builtin(lab.BuiltinOptions{})})
+	return serveLab(t, lab.Options{Scenario: lab.Builtin(lab.BuiltinOptions{})})
+}
+
+// serveLab serves a lab with opts on a loopback port until the test ends.
+func serveLab(t *testing.T, opts lab.Options) (*lab.Server, string) {
+	t.Helper()
+	srv, err := lab.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

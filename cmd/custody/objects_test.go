@@ -15,20 +15,9 @@ import (
 // --objects and --max-object-bytes bound what is preserved, never what is
 // listed: every version is still a row, and a skipped one says why.
 func TestObjectBoundsSkipButList(t *testing.T) {
-	srv, err := lab.New(lab.Options{Scenario: lab.Builtin(lab.BuiltinOptions{}), NoQuotas: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	url, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv, url := serveLab(t, lab.Options{Scenario: lab.Builtin(lab.BuiltinOptions{}), NoQuotas: true})
 	dir := t.TempDir()
-	key, _ := archive.GenerateKey("ed25519")
-	if err := archive.WriteKeyPair(filepath.Join(dir, "k.key"), filepath.Join(dir, "k.pub"), key, nil); err != nil {
-		t.Fatal(err)
-	}
+	writeTestKey(t, dir)
 	r := srv.Responder()
 	since, until := srv.Scenario().Window()
 	collectObjects := func(name string, b objectBounds) (rows, skipped, blobs int) {

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/custodyhq/custody/archive"
 	"github.com/custodyhq/custody/collect"
 	"github.com/custodyhq/custody/lab"
 	"github.com/custodyhq/custody/schemas"
@@ -17,20 +16,9 @@ import (
 // holds exactly the lab's events, none repeated, and names the bundle it
 // continued.
 func TestInterruptThenResume(t *testing.T) {
-	srv, err := lab.New(lab.Options{Scenario: lab.Builtin(lab.BuiltinOptions{})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	url, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv, url := serveLab(t, lab.Options{Scenario: lab.Builtin(lab.BuiltinOptions{})})
 	dir := t.TempDir()
-	key, _ := archive.GenerateKey("ed25519")
-	if err := archive.WriteKeyPair(filepath.Join(dir, "k.key"), filepath.Join(dir, "k.pub"), key, nil); err != nil {
-		t.Fatal(err)
-	}
+	writeTestKey(t, dir)
 	r := srv.Responder()
 	since, until := srv.Scenario().Window()
 	opts := func(out, resume string) *collectOptions {

@@ -79,20 +79,9 @@ func bundleObjects(t *testing.T, dir string) (map[objectKey]string, int) {
 // the killed run had stored, and its bundle verifies and holds the same
 // objects, with the same content, as a run that was never killed.
 func TestKilledRunResumesWithoutFetchingAgain(t *testing.T) {
-	srv, err := lab.New(lab.Options{Scenario: lab.Builtin(lab.BuiltinOptions{}), NoQuotas: true, Latency: 40 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	url, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv, url := serveLab(t, lab.Options{Scenario: lab.Builtin(lab.BuiltinOptions{}), NoQuotas: true, Latency: 40 * time.Millisecond})
 	dir := t.TempDir()
-	key, _ := archive.GenerateKey("ed25519")
-	if err := archive.WriteKeyPair(filepath.Join(dir, "k.key"), filepath.Join(dir, "k.pub"), key, nil); err != nil {
-		t.Fatal(err)
-	}
+	writeTestKey(t, dir)
 	r := srv.Responder()
 	since, until := srv.Scenario().Window()
 	opts := func(out string) *collectOptions {
