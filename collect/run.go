@@ -98,8 +98,13 @@ func (r *runner) run(ctx context.Context, targets []Target, sources []Source) er
 	defer close(stop)
 	go func() {
 		defer close(pairs)
-		for _, t := range targets {
-			for _, s := range sources {
+		// Source by source, in the order given: a source paced by a
+		// quota (LookupEvents at 2 requests a second) has its busiest
+		// targets' units started at once, rather than behind every other
+		// source's units of the targets listed before them, where they
+		// made the tail of an organization's collection.
+		for _, s := range sources {
+			for _, t := range targets {
 				select {
 				case pairs <- pair{t, s}:
 				case <-stop: // every lister failed
