@@ -50,12 +50,14 @@ func (l *Lookup) Collect(ctx context.Context, u collect.Unit, sink collect.Sink)
 		EndTime:    aws.Time(l.Until),
 		MaxResults: aws.Int32(PageSize),
 	})
+	pages, stop := prefetch(ctx, p)
+	defer stop()
 	var index int64
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("trail: lookup events %s/%s: %w", u.Target.Account, u.Target.Region, err)
+	for r := range pages {
+		if r.err != nil {
+			return fmt.Errorf("trail: lookup events %s/%s: %w", u.Target.Account, u.Target.Region, r.err)
 		}
+		page := r.page
 		reqID, _ := awsmiddleware.GetRequestIDMetadata(page.ResultMetadata)
 		at := now().UTC()
 		for _, ev := range page.Events {
@@ -79,4 +81,43 @@ func (l *Lookup) Collect(ctx context.Context, u collect.Unit, sink collect.Sink)
 		}
 	}
 	return nil
+}
+
+// pageResult is a page of LookupEvents or the error that ended the pages.
+type pageResult struct {
+	page *cloudtrail.LookupEventsOutput
+	err  error
+}
+
+// lookahead is how many pages are fetched before their rows are stored.
+const lookahead = 2
+
+// prefetch asks for pages on a goroutine of its own while the caller stores
+// the rows of those it has: LookupEvents allows two requests a second per
+// account and region, and a request that waited for the rows of the page
+// before it to be stored fell behind that pace when the bundle writer was
+// busy, which made an organization's busiest account-region its tail. The
+// last result is an error, if any. stop ends the fetching and waits for it,
+// so no request outlives the unit.
+func prefetch(ctx context.Context, p *cloudtrail.LookupEventsPaginator) (<-chan pageResult, func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	out := make(chan pageResult, lookahead)
+	go func() {
+		defer close(out)
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			// Sent even once ctx has ended: the caller reads until the
+			// channel closes, or stop drains it, and an interrupted unit
+			// must end with its error, never as if its pages were all.
+			out <- pageResult{page, err}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return out, func() {
+		cancel()
+		for range out {
+		}
+	}
 }
