@@ -89,11 +89,9 @@ type pageResult struct {
 	err  error
 }
 
-// lookahead is how many pages are fetched before their rows are stored.
-const lookahead = 2
 
-// prefetch asks for pages on a goroutine of its own while the caller stores
-// the rows of those it has: LookupEvents allows two requests a second per
+// prefetch asks for the next page on a goroutine of its own while the
+// caller stores the rows of the last: LookupEvents allows two requests a second per
 // account and region, and a request that waited for the rows of the page
 // before it to be stored fell behind that pace when the bundle writer was
 // busy, which made an organization's busiest account-region its tail. The
@@ -101,7 +99,10 @@ const lookahead = 2
 // so no request outlives the unit.
 func prefetch(ctx context.Context, p *cloudtrail.LookupEventsPaginator) (<-chan pageResult, func()) {
 	ctx, cancel := context.WithCancel(ctx)
-	out := make(chan pageResult, lookahead)
+	// Unbuffered: the next page is fetched while the last one's rows are
+	// stored, and no further. An organization's collection runs hundreds
+	// of these units at once, each holding the pages it has.
+	out := make(chan pageResult)
 	go func() {
 		defer close(out)
 		for p.HasMorePages() {
