@@ -89,14 +89,13 @@ type pageResult struct {
 	err  error
 }
 
-
 // prefetch asks for the next page on a goroutine of its own while the
-// caller stores the rows of the last: LookupEvents allows two requests a second per
-// account and region, and a request that waited for the rows of the page
-// before it to be stored fell behind that pace when the bundle writer was
-// busy, which made an organization's busiest account-region its tail. The
-// last result is an error, if any. stop ends the fetching and waits for it,
-// so no request outlives the unit.
+// caller stores the rows of the last: LookupEvents allows two requests a
+// second per account and region, and a request that waited for the rows
+// of the page before it to be stored fell behind that pace when the bundle
+// writer was busy, which made an organization's busiest account-region its
+// tail. The last result is an error, if any. stop ends the fetching and
+// waits for it, so no request outlives the unit.
 func prefetch(ctx context.Context, p *cloudtrail.LookupEventsPaginator) (<-chan pageResult, func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	// Unbuffered: the next page is fetched while the last one's rows are
