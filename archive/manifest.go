@@ -187,6 +187,8 @@ func manifestMediaType(version int) string {
 	switch version {
 	case schemas.FormatVersion:
 		return schemas.MediaTypeManifest
+	case 3:
+		return schemas.MediaTypeManifestV3
 	case 2:
 		return schemas.MediaTypeManifestV2
 	case 1:

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -39,6 +40,9 @@ type Column struct {
 	Nullable bool     `json:"nullable"`
 	Go       string   `json:"go"`       // the Go field, Struct.Field
 	Encoding Encoding `json:"encoding"` // how its Parquet pages store values
+	// Since is the format version that added the column (tag option
+	// "since=N"); 0 for columns every version has.
+	Since int `json:"since,omitempty"`
 }
 
 // Encoding is how a column's values are laid out in Parquet pages, declared
@@ -73,6 +77,7 @@ type column struct {
 	typ    colType
 	enc    Encoding
 	rowID  bool // the row's own id (tag option "id"), see ObjectIDColumn
+	since  int  // the format version that added the column, 0 for the first
 	goRef  string
 }
 
@@ -154,8 +159,16 @@ func structColumns(t reflect.Type, meta bool) ([]column, error) {
 			return nil, fmt.Errorf("schemas: %s.%s: unsupported column type %s", t.Name(), f.Name, f.Type)
 		}
 		name, opts, _ := strings.Cut(tag, ",")
-		enc, rowID := Dictionary, false
+		enc, rowID, since := Dictionary, false, 0
 		for _, opt := range strings.Split(opts, ",") {
+			if v, ok := strings.CutPrefix(opt, "since="); ok {
+				n, err := strconv.Atoi(v)
+				if err != nil || n < 2 || n > FormatVersion {
+					return nil, fmt.Errorf("schemas: %s.%s: bad column option %q", t.Name(), f.Name, opt)
+				}
+				since = n
+				continue
+			}
 			switch opt {
 			case "":
 			case string(Distinct), string(Delta):
@@ -178,7 +191,7 @@ func structColumns(t reflect.Type, meta bool) ([]column, error) {
 		if enc == Delta && ct == colFloat64 {
 			return nil, fmt.Errorf("schemas: %s.%s: no delta encoding for %s", t.Name(), f.Name, f.Type)
 		}
-		cols = append(cols, column{name: name, meta: meta, index: f.Index, offset: f.Offset, typ: ct, enc: enc, rowID: rowID, goRef: t.Name() + "." + f.Name})
+		cols = append(cols, column{name: name, meta: meta, index: f.Index, offset: f.Offset, typ: ct, enc: enc, rowID: rowID, since: since, goRef: t.Name() + "." + f.Name})
 	}
 	return cols, nil
 }
@@ -273,14 +286,23 @@ func Schema(table string) (*arrow.Schema, error) {
 
 // Columns describes a table's columns, for documentation and checks.
 func Columns(table string) ([]Column, error) {
+	return ColumnsIn(table, FormatVersion)
+}
+
+// ColumnsIn describes a table's columns as a bundle of the given format
+// version has them: without the columns later versions added.
+func ColumnsIn(table string, version int) ([]Column, error) {
 	p, err := planFor(table)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Column, len(p.cols))
+	out := make([]Column, 0, len(p.cols))
 	for i, c := range p.cols {
+		if c.since > version {
+			continue
+		}
 		f := p.schema.Field(i)
-		out[i] = Column{Name: c.name, Type: f.Type.String(), Nullable: f.Nullable, Go: c.goRef, Encoding: c.enc}
+		out = append(out, Column{Name: c.name, Type: f.Type.String(), Nullable: f.Nullable, Go: c.goRef, Encoding: c.enc, Since: c.since})
 	}
 	return out, nil
 }

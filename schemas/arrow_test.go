@@ -180,3 +180,28 @@ func TestRowBytesMatchesBatch(t *testing.T) {
 		t.Error("nil row accepted")
 	}
 }
+
+func TestColumnsInEarlierVersions(t *testing.T) {
+	now, err := schemas.Columns(schemas.TableCloudTrailEvents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v3, err := schemas.ColumnsIn(schemas.TableCloudTrailEvents, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var added []string
+	for _, c := range now {
+		if c.Since > 3 {
+			added = append(added, c.Name)
+		}
+	}
+	if len(v3) != len(now)-2 || strings.Join(added, ",") != "raw_offset,raw_size" {
+		t.Fatalf("version 3 has %d of %d columns; added since: %v", len(v3), len(now), added)
+	}
+	for _, c := range v3 {
+		if c.Name == "raw_offset" || c.Name == "raw_size" {
+			t.Fatalf("version 3 lists %s", c.Name)
+		}
+	}
+}

@@ -45,11 +45,12 @@ const (
 
 // Media types of the documents custody writes.
 const (
-	MediaTypeManifest = "application/vnd.custody.manifest.v3+json"
-	// MediaTypeManifestV1 and MediaTypeManifestV2 are the manifest media
-	// types of format versions 1 and 2, which this build still reads.
+	MediaTypeManifest = "application/vnd.custody.manifest.v4+json"
+	// MediaTypeManifestV1 to MediaTypeManifestV3 are the manifest media
+	// types of format versions 1 to 3, which this build still reads.
 	MediaTypeManifestV1   = "application/vnd.custody.manifest.v1+json"
 	MediaTypeManifestV2   = "application/vnd.custody.manifest.v2+json"
+	MediaTypeManifestV3   = "application/vnd.custody.manifest.v3+json"
 	MediaTypeVerifyReport = "application/vnd.custody.verify-report.v1+json"
 	MediaTypeInspect      = "application/vnd.custody.inspect.v1+json"
 	MediaTypeCustodyEntry = "application/vnd.custody.custody-entry.v1+json"
@@ -61,7 +62,8 @@ const (
 )
 
 // FormatVersion is the bundle format version this build writes. It reads
-// this version, version 2, whose cloudtrail_events rows repeat the event id
-// in evidence_object_id, and version 1, whose blobs are all
+// this version; version 3, whose cloudtrail_events rows hold every record
+// in raw; version 2, whose cloudtrail_events rows repeat the event id in
+// evidence_object_id as well; and version 1, whose blobs are all
 // zstd-compressed as well (schemas/BUNDLE.md, Changes).
-const FormatVersion = 3
+const FormatVersion = 4

@@ -10,6 +10,8 @@ import "time"
 // the name chooses the column's Parquet encoding (Encoding in arrow.go):
 // `col:"name,distinct"` for values nearly all different, `col:"name,delta"`
 // for identifiers and sequences; without one a column is dictionary-encoded.
+// The option "since=N" marks a column that format version N added: files of
+// earlier versions lack it, and readers take it as null.
 // The option "id" marks the row's own id: the envelope's evidence_object_id
 // is null where it is the same (ObjectIDColumn in arrow.go).
 
@@ -66,8 +68,16 @@ type CloudTrailEvent struct {
 	RecordIndex int64     `col:"record_index,delta"` // index in the page or file
 	AcquiredAt  time.Time `col:"acquired_at"`
 	AcqRequest  string    `col:"acquisition_request_id"`
-	Parsed      bool      `col:"parsed"`       // false: Raw could not be parsed; only Raw is meaningful
-	Raw         string    `col:"raw,distinct"` // the record exactly as AWS returned it
+	Parsed      bool      `col:"parsed"` // false: Raw could not be parsed; only Raw is meaningful
+
+	// The record exactly as AWS returned it: in Raw, or, for a whole,
+	// parsed record of a trail file, in the file itself. Then Raw is empty
+	// and RawOffset and RawSize locate the record's bytes in the file's
+	// content (decompressed when the file is gzip), whose blob is
+	// BlobSHA256: the record is kept once, byte-exact, in the original.
+	RawOffset *int64 `col:"raw_offset,delta,since=4"`
+	RawSize   *int64 `col:"raw_size,delta,since=4"`
+	Raw       string `col:"raw,distinct"`
 }
 
 func (*CloudTrailEvent) Table() string { return TableCloudTrailEvents }

@@ -2,9 +2,11 @@ package verify_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/custodyhq/custody/archive"
 	"github.com/custodyhq/custody/archive/archivetest"
+	"github.com/custodyhq/custody/collect/trailfiles"
 	"github.com/custodyhq/custody/schemas"
 	"github.com/custodyhq/custody/verify"
 )
@@ -32,15 +35,28 @@ var expectKind = map[string]string{
 // vectors maps each vector's directory to its expectation. The first five
 // were sealed in format version 1, every blob compressed; valid-blob-forms
 // in version 2, with blobs stored both ways; valid-object-ids in version 3,
-// whose CloudTrail rows store their event id once.
+// whose CloudTrail rows store their event id once; valid-raw-in-file in
+// version 4, whose rows of a log file point to their records in its blob.
 var vectors = map[string]string{
-	"valid":            "valid",
-	"bad-signature":    "bad-signature",
-	"blob-mismatch":    "blob-mismatch",
-	"unlisted-file":    "unlisted-file",
-	"unknown-version":  "unknown-version",
-	"valid-blob-forms": "valid",
-	"valid-object-ids": "valid",
+	"valid":             "valid",
+	"bad-signature":     "bad-signature",
+	"blob-mismatch":     "blob-mismatch",
+	"unlisted-file":     "unlisted-file",
+	"unknown-version":   "unknown-version",
+	"valid-blob-forms":  "valid",
+	"valid-object-ids":  "valid",
+	"valid-raw-in-file": "valid",
+}
+
+// vectorWriter starts a vector's bundle, signed by the test key.
+func vectorWriter(t *testing.T, dir string) *archive.Writer {
+	t.Helper()
+	w, err := archive.Create(dir, archive.WriterOptions{Signer: archivetest.Signer(t, "ed25519"), Actor: "vector", ToolVersion: "vector", Now: archivetest.Clock(), BlobWorkers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.SetRun(archivetest.Run())
+	return w
 }
 
 // smallBundle writes a minimal bundle: one partition of three tables, four
@@ -49,11 +65,7 @@ var vectors = map[string]string{
 func smallBundle(t *testing.T, dir string) {
 	t.Helper()
 	ctx := context.Background()
-	w, err := archive.Create(dir, archive.WriterOptions{Signer: archivetest.Signer(t, "ed25519"), Actor: "vector", ToolVersion: "vector", Now: archivetest.Clock(), BlobWorkers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.SetRun(archivetest.Run())
+	w := vectorWriter(t, dir)
 	for _, e := range archivetest.Evidence(1)[:5] {
 		if err := w.Put(ctx, e); err != nil {
 			t.Fatal(err)
@@ -82,7 +94,11 @@ func buildVectors(t *testing.T, root string) {
 			continue
 		}
 		dir := filepath.Join(root, name, "bundle")
-		smallBundle(t, dir)
+		if name == "valid-raw-in-file" {
+			logFileBundle(t, dir)
+		} else {
+			smallBundle(t, dir)
+		}
 		switch name {
 		case "bad-signature":
 			archivetest.SignAs(t, dir, archivetest.Signer(t, "ed25519-other"))
@@ -140,6 +156,8 @@ func TestVectors(t *testing.T) {
 					checkBlobForms(t, filepath.Join(root, c.Name(), "bundle"))
 				case "valid-object-ids":
 					checkObjectIDs(t, filepath.Join(root, c.Name(), "bundle"))
+				case "valid-raw-in-file":
+					checkRawInFile(t, filepath.Join(root, c.Name(), "bundle"))
 				}
 				return
 			}
@@ -154,19 +172,15 @@ func TestVectors(t *testing.T) {
 // of format version 2 with blobs stored both ways.
 func checkBlobForms(t *testing.T, dir string) {
 	t.Helper()
-	r, err := archive.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := openVersion(t, dir, 2)
 	forms := map[bool]int{}
 	for _, f := range r.Manifest().Files {
 		if f.IsBlob() {
 			forms[f.Compressed()]++
 		}
 	}
-	if v := r.Manifest().FormatVersion; v != 2 || forms[true] == 0 || forms[false] == 0 {
-		t.Fatalf("format version %d, %d compressed blobs, %d stored as is; want version 2 with both", v, forms[true], forms[false])
+	if forms[true] == 0 || forms[false] == 0 {
+		t.Fatalf("%d compressed blobs, %d stored as is; want both", forms[true], forms[false])
 	}
 }
 
@@ -176,14 +190,7 @@ func checkBlobForms(t *testing.T, dir string) {
 // every object id back.
 func checkObjectIDs(t *testing.T, dir string) {
 	t.Helper()
-	r, err := archive.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	if v := r.Manifest().FormatVersion; v != 3 {
-		t.Fatalf("format version %d, want 3", v)
-	}
+	r := openVersion(t, dir, 3)
 	var rows, nulls int64
 	for _, f := range r.Manifest().Files {
 		if f.Table != schemas.TableCloudTrailEvents {
@@ -211,7 +218,7 @@ func checkObjectIDs(t *testing.T, dir string) {
 		t.Fatalf("%d of %d evidence_object_id values null, want all", nulls, rows)
 	}
 	n := 0
-	err = r.ScanRows(context.Background(), schemas.TableCloudTrailEvents, func(_ archive.Partition, m schemas.Meta, row schemas.Row) error {
+	err := r.ScanRows(context.Background(), schemas.TableCloudTrailEvents, func(_ archive.Partition, m schemas.Meta, row schemas.Row) error {
 		if id := row.(*schemas.CloudTrailEvent).EventID; m.ObjectID != id || id == "" {
 			return fmt.Errorf("object id %q, event id %q", m.ObjectID, id)
 		}
@@ -221,4 +228,85 @@ func checkObjectIDs(t *testing.T, dir string) {
 	if err != nil || int64(n) != rows {
 		t.Fatalf("%d rows read of %d: %v", n, rows, err)
 	}
+}
+
+// logRecords are the records of the log file of valid-raw-in-file: two
+// whole ones (the second with bytes that are not UTF-8) and one that is not
+// an object, which its row holds in raw.
+var logRecords = []string{
+	`{"eventVersion":"1.11","eventTime":"2026-11-16T10:00:00Z","eventSource":"bedrock.amazonaws.com","eventName":"InvokeModel","awsRegion":"us-east-1","eventID":"e-1","recipientAccountId":"111111111111"}`,
+	"{\"eventVersion\":\"1.09\",\"eventTime\":\"2026-11-16T10:01:00Z\",\"eventSource\":\"sts.amazonaws.com\",\"eventName\":\"GetCallerIdentity\",\"userAgent\":\"curl/\xff\xfe\",\"eventID\":\"e-2\"}",
+	`12`,
+}
+
+// logFileBundle writes a bundle holding one gzip CloudTrail log file, read
+// as a trail file is: its blob, and a row for each record.
+func logFileBundle(t *testing.T, dir string) {
+	t.Helper()
+	ctx := context.Background()
+	w := vectorWriter(t, dir)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(`{"Records":[` + strings.Join(logRecords, ",\n") + `]}`))
+	zw.Close()
+	key := "AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/16/111111111111_CloudTrail_us-east-1_20261116T1005Z_v.json.gz"
+	res, err := trailfiles.ReadFile(ctx, w, trailfiles.File{
+		Unit:     schemas.Unit{Source: trailfiles.Name, ID: key, Target: archivetest.Targets[0]},
+		ObjectID: "s3://trail/" + key, Row: &schemas.Object{Bucket: "trail", Key: key}, Now: archivetest.Clock(),
+		Open: func(context.Context) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(gz.Bytes())), nil },
+	})
+	if err != nil || res.Records != int64(len(logRecords)) || res.Problem != nil {
+		t.Fatalf("%+v, %v", res, err)
+	}
+	if _, err := w.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkRawInFile asserts that a vector holds what it is kept for: a bundle
+// of format version 4 whose rows of a log file point into its blob, and
+// whose every record reads back byte for byte.
+func checkRawInFile(t *testing.T, dir string) {
+	t.Helper()
+	r := openVersion(t, dir, 4)
+	inFile := 0
+	got := map[int64]string{}
+	err := r.ScanRows(context.Background(), schemas.TableCloudTrailEvents, func(_ archive.Partition, _ schemas.Meta, row schemas.Row) error {
+		ev := row.(*schemas.CloudTrailEvent)
+		rec, err := trailfiles.Record(ev, r.OpenBlob)
+		if err != nil {
+			return err
+		}
+		if ev.RawOffset != nil {
+			inFile++
+		}
+		got[ev.RecordIndex] = string(rec)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inFile != 2 || len(got) != len(logRecords) {
+		t.Fatalf("%d rows, %d pointing into the file; want %d and 2", len(got), inFile, len(logRecords))
+	}
+	for i, want := range logRecords {
+		if got[int64(i)] != want {
+			t.Errorf("record %d reads back as %q, want %q", i, got[int64(i)], want)
+		}
+	}
+}
+
+// openVersion opens a vector's bundle, which must be of the given format
+// version; it is closed when the test ends.
+func openVersion(t *testing.T, dir string, version int) *archive.Reader {
+	t.Helper()
+	r, err := archive.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	if v := r.Manifest().FormatVersion; v != version {
+		t.Fatalf("format version %d, want %d", v, version)
+	}
+	return r
 }

@@ -653,7 +653,11 @@ func (c *checker) checkTable(f archive.File, of *archive.OpenFile) (ok bool, row
 		c.add(KindRowCountMismatch, f.Path, "%d rows, manifest says %d", n, f.Rows)
 		return false, 0
 	}
-	want, err := schemas.Columns(f.Table)
+	version := c.r.FormatVersion
+	if version == 0 { // no usable manifest: the columns this build writes
+		version = schemas.FormatVersion
+	}
+	want, err := schemas.ColumnsIn(f.Table, version)
 	if err != nil {
 		c.add(KindSchemaMismatch, f.Path, "%v", err)
 		return false, 0

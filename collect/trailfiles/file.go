@@ -1,9 +1,7 @@
 package trailfiles
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -103,7 +101,7 @@ func ReadFile(ctx context.Context, sink collect.Sink, f File) (*Read, error) {
 			if p.overflow {
 				return nil
 			}
-			held += int64(len(row.Raw)) * 2
+			held += 2 * rawSize(row)
 			if held > limit {
 				p.overflow, p.rows = true, nil
 				return nil
@@ -194,24 +192,26 @@ func (e sinkErr) Is(target error) bool { return target == errSink }
 // uncompressed content. The error is a problem of the file; a failure of
 // emit comes back as a sinkErr.
 func parse(r io.Reader, f File, emit func(*schemas.CloudTrailEvent) error) (content string, err error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	var in io.Reader = br
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return "", fmt.Errorf("trailfiles: %s: gzip: %w", f.ObjectID, err)
-		}
-		in = zr
+	in, err := Content(r)
+	if err != nil {
+		return "", fmt.Errorf("trailfiles: %s: %w", f.ObjectID, err)
 	}
 	h := sha256.New()
 	var index int64
 	at := f.Now().UTC()
-	err = Records(io.TeeReader(in, h), func(raw []byte, whole bool) error {
+	err = Records(io.TeeReader(in, h), func(raw []byte, off int64, whole bool) error {
 		row := trail.ParseRecord(raw, f.ObjectID+"#"+strconv.FormatInt(index, 10), f.Row.LastModified) // copies raw
 		if !whole || !isObject(raw) {
 			row.Parsed = false
 		}
-		row.Raw = ValidRaw(row.Raw)
+		if row.Parsed {
+			// The file's blob holds the record byte-exact: the row points
+			// to it rather than holding a second copy.
+			size := int64(len(raw))
+			row.Raw, row.RawOffset, row.RawSize = "", &off, &size
+		} else {
+			row.Raw = ValidRaw(row.Raw)
+		}
 		row.Via = Via
 		row.RecordIndex = index
 		row.AcquiredAt = at
@@ -230,6 +230,14 @@ func parse(r io.Reader, f File, emit func(*schemas.CloudTrailEvent) error) (cont
 		err = fmt.Errorf("trailfiles: %s: %w", f.ObjectID, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), err
+}
+
+// rawSize is the length of a row's record, wherever it is kept.
+func rawSize(row *schemas.CloudTrailEvent) int64 {
+	if row.RawSize != nil {
+		return *row.RawSize
+	}
+	return int64(len(row.Raw))
 }
 
 func isObject(raw []byte) bool {

@@ -1,8 +1,8 @@
 // Package trailfiles reads CloudTrail log files, as trails deliver them to
 // S3 or as a responder exported them, into the cloudtrail_events table:
 // each file kept byte-exact as a blob, each of its records a row pointing
-// to it (via "trail-file", blob_sha256, record_index), and each file
-// validated against CloudTrail's digest files.
+// to it (via "trail-file", blob_sha256, record_index, raw_offset,
+// raw_size), and each file validated against CloudTrail's digest files.
 //
 // What is kept when a file is not whole or not clean:
 //   - A file cut short (a truncated gzip stream or JSON) is stored as
@@ -13,8 +13,11 @@
 //   - A record that is not valid JSON, or not an object, is a row with
 //     parsed = false and its bytes in raw; it is counted in the file's
 //     validation row.
-//   - Bytes that are not UTF-8 inside a record become U+FFFD in raw (a
-//     Parquet string must be UTF-8); the file's blob keeps them exactly.
+//   - A whole record that parses is kept once, in the file's blob: its row
+//     has an empty raw and points to the record's bytes (raw_offset,
+//     raw_size), invalid UTF-8 and all. A record kept in raw (cut short, not
+//     an object) has bytes that are not UTF-8 as U+FFFD, since a Parquet
+//     string must be UTF-8; the blob keeps them exactly.
 //   - A file that is not a log file at all is stored and is a gap with
 //     cause "unparsable".
 //
@@ -54,14 +57,17 @@ type scanner struct {
 	rec       []byte
 	inRec     bool
 	scalarRec bool
+	fed       int64 // bytes fed before the current buffer
+	recAt     int64 // where the current record began in the content
 }
 
-// Records calls fn with each record of the CloudTrail log file r, in order.
-// It returns ErrTruncated when r ends inside the Records array, after
-// passing the partial record at the cut (whole=false) to fn, and
-// ErrNoRecords when r holds no top-level Records array. The slice passed
-// to fn is reused: fn must copy what it keeps.
-func Records(r io.Reader, fn func(raw []byte, whole bool) error) error {
+// Records calls fn with each record of the CloudTrail log file r, in
+// order, and the offset of its first byte in r. It returns ErrTruncated
+// when r ends inside the Records array, after passing the partial record at
+// the cut (whole=false) to fn, and ErrNoRecords when r holds no top-level
+// Records array. The slice passed to fn is reused: fn must copy what it
+// keeps.
+func Records(r io.Reader, fn func(raw []byte, off int64, whole bool) error) error {
 	br := bufio.NewReaderSize(r, 256<<10)
 	var s scanner
 	buf := make([]byte, 256<<10)
@@ -78,7 +84,7 @@ func Records(r io.Reader, fn func(raw []byte, whole bool) error) error {
 		if err != nil {
 			if s.sawRecs && !s.recsDone {
 				if len(s.rec) > 0 {
-					if e := fn(s.rec, false); e != nil {
+					if e := fn(s.rec, s.recAt, false); e != nil {
 						return e
 					}
 				}
@@ -90,7 +96,7 @@ func Records(r io.Reader, fn func(raw []byte, whole bool) error) error {
 	switch {
 	case s.sawRecs && !s.recsDone:
 		if len(s.rec) > 0 {
-			if e := fn(s.rec, false); e != nil {
+			if e := fn(s.rec, s.recAt, false); e != nil {
 				return e
 			}
 		}
@@ -101,7 +107,8 @@ func Records(r io.Reader, fn func(raw []byte, whole bool) error) error {
 	return nil
 }
 
-func (s *scanner) feed(b []byte, fn func([]byte, bool) error) error {
+func (s *scanner) feed(b []byte, fn func([]byte, int64, bool) error) error {
+	defer func() { s.fed += int64(len(b)) }()
 	start := -1 // where the current record began in b
 	if s.inRec {
 		start = 0
@@ -145,7 +152,7 @@ func (s *scanner) feed(b []byte, fn func([]byte, bool) error) error {
 				s.depth--
 				continue
 			}
-			s.inRec, start = true, i
+			s.inRec, start, s.recAt = true, i, s.fed+int64(i)
 			s.scalarRec = c != '{' && c != '['
 		}
 		if s.scalarRec {
@@ -154,7 +161,7 @@ func (s *scanner) feed(b []byte, fn func([]byte, bool) error) error {
 			switch c {
 			case ',', ']', ' ', '\t', '\r', '\n':
 				s.rec = append(s.rec, b[start:i]...)
-				if err := fn(s.rec, true); err != nil {
+				if err := fn(s.rec, s.recAt, true); err != nil {
 					return err
 				}
 				s.rec, s.inRec, s.scalarRec, start = s.rec[:0], false, false, -1
@@ -184,7 +191,7 @@ func (s *scanner) feed(b []byte, fn func([]byte, bool) error) error {
 					s.rec = append(s.rec, rec...)
 					rec = s.rec
 				}
-				if err := fn(rec, true); err != nil {
+				if err := fn(rec, s.recAt, true); err != nil {
 					return err
 				}
 				s.rec, s.inRec, start = s.rec[:0], false, -1

@@ -21,7 +21,10 @@ func records(t *testing.T, in string) ([]string, []bool, error) {
 	t.Helper()
 	var out []string
 	var whole []bool
-	err := Records(iotest.OneByteReader(strings.NewReader(in)), func(raw []byte, w bool) error {
+	err := Records(iotest.OneByteReader(strings.NewReader(in)), func(raw []byte, off int64, w bool) error {
+		if off < 0 || off+int64(len(raw)) > int64(len(in)) || in[off:off+int64(len(raw))] != string(raw) {
+			t.Fatalf("record %q is not at offset %d of the input", raw, off)
+		}
 		out = append(out, string(raw))
 		whole = append(whole, w)
 		return nil
@@ -161,15 +164,24 @@ func TestReadFile(t *testing.T) {
 	if res.Problem != nil || res.Records != 50 || opens != 1 || !bytes.Equal(sink.blob, body) {
 		t.Fatalf("whole file: %+v, %d opens", res, opens)
 	}
+	blobs := func(sha string) (io.ReadCloser, error) {
+		if sha != res.BlobSHA256 {
+			return nil, errors.New("no such blob")
+		}
+		return io.NopCloser(bytes.NewReader(body)), nil
+	}
 	for i, r := range sink.rows {
-		if r.RecordIndex != int64(i) || r.Raw != recs[i] || *r.BlobSHA256 != res.BlobSHA256 || r.Via != Via {
-			t.Fatalf("row %d: %+v", i, r)
+		// A whole record lives once, in the file: the row points to it.
+		got, err := Record(r, blobs)
+		if r.RecordIndex != int64(i) || r.Raw != "" || err != nil || string(got) != recs[i] || *r.BlobSHA256 != res.BlobSHA256 || r.Via != Via {
+			t.Fatalf("row %d: %+v: record %.40q, %v", i, r, got, err)
 		}
 	}
 
 	// Records too large to hold: read again, same rows.
 	res2, sink2, opens := readFileHolding(t, body, 10_000)
-	if opens != 2 || res2.Records != 50 || res2.BlobSHA256 != res.BlobSHA256 || len(sink2.rows) != 50 || sink2.rows[49].Raw != recs[49] {
+	if opens != 2 || res2.Records != 50 || res2.BlobSHA256 != res.BlobSHA256 || len(sink2.rows) != 50 ||
+		*sink2.rows[49].RawOffset != *sink.rows[49].RawOffset || *sink2.rows[49].RawSize != int64(len(recs[49])) {
 		t.Fatalf("second read: %+v, %d opens, %d rows", res2, opens, len(sink2.rows))
 	}
 
@@ -180,12 +192,16 @@ func TestReadFile(t *testing.T) {
 		t.Fatalf("cut: %+v", res3)
 	}
 	last := sink3.rows[len(sink3.rows)-1]
-	if last.Parsed || !strings.HasPrefix(recs[len(sink3.rows)-1], last.Raw) {
-		t.Fatalf("cut: last row %q parsed %v", last.Raw[:20], last.Parsed)
+	if last.Parsed || last.RawOffset != nil || last.Raw == "" || !strings.HasPrefix(recs[len(sink3.rows)-1], last.Raw) {
+		t.Fatalf("cut: last row %.20q parsed %v, offset %v", last.Raw, last.Parsed, last.RawOffset)
 	}
-	for _, r := range sink3.rows[:len(sink3.rows)-1] {
-		if !r.Parsed {
-			t.Fatalf("a whole record before the cut is not parsed: %q", r.Raw[:20])
+	for i, r := range sink3.rows[:len(sink3.rows)-1] {
+		if !r.Parsed || r.RawOffset == nil {
+			t.Fatalf("a whole record before the cut is not parsed: %+v", r)
+		}
+		cutBlobs := func(string) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(cut)), nil }
+		if got, err := Record(r, cutBlobs); err != nil || string(got) != recs[i] {
+			t.Fatalf("cut: row %d reads back %.40q, %v", i, got, err)
 		}
 	}
 
@@ -230,9 +246,9 @@ func FuzzRecords(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in string) {
 		var got []string
-		err := Records(strings.NewReader(in), func(raw []byte, whole bool) error {
-			if !strings.Contains(in, string(raw)) {
-				t.Fatalf("record %q is not in the input", raw)
+		err := Records(strings.NewReader(in), func(raw []byte, off int64, whole bool) error {
+			if off < 0 || off+int64(len(raw)) > int64(len(in)) || in[off:off+int64(len(raw))] != string(raw) {
+				t.Fatalf("record %q is not at offset %d of the input", raw, off)
 			}
 			got = append(got, string(raw))
 			return nil
