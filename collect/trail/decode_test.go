@@ -126,7 +126,7 @@ func BenchmarkParseRecord(b *testing.B) {
 	for _, p := range []struct {
 		name  string
 		parse func([]byte, string, time.Time) *schemas.CloudTrailEvent
-	}{{"decodeRecord", ParseRecord}, {"encoding-json", parseRecordStd}} {
+	}{{"decodeRecord", ParseRecord}, {"fields", ParseRecordFields}, {"encoding-json", parseRecordStd}} {
 		b.Run(p.name, func(b *testing.B) {
 			b.SetBytes(int64(len(raw)))
 			b.ReportAllocs()
@@ -146,6 +146,27 @@ func TestParseRecordAgreesWithEncodingJSON(t *testing.T) {
 		}
 		if !bytes.Equal([]byte(got.Raw), []byte(c)) {
 			t.Errorf("%.100q: raw changed", c)
+		}
+	}
+}
+
+// ParseRecordFields gives ParseRecord's row without Raw, and nothing in it
+// points into the buffer it was given: overwriting the buffer afterwards
+// changes nothing.
+func TestParseRecordFieldsOwnsItsStrings(t *testing.T) {
+	at := time.Date(2026, 11, 16, 1, 2, 3, 0, time.UTC)
+	for _, c := range append(decodeCases, `{"eventID":"e","errorCode":"AccessDenied","errorMessage":"no \u00e9","requestParameters":{"a":[1,2]}}`) {
+		want := ParseRecord([]byte(c), "fb", at)
+		buf := []byte(c)
+		got := ParseRecordFields(buf, "fb", at)
+		for i := range buf {
+			buf[i] = 'X'
+		}
+		if want.Parsed {
+			want.Raw = ""
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%.100q:\n got %+v\nwant %+v", c, got, want)
 		}
 	}
 }

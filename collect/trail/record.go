@@ -4,6 +4,7 @@ package trail
 
 import (
 	"time"
+	"unsafe"
 
 	"github.com/custodyhq/custody/schemas"
 )
@@ -56,6 +57,51 @@ func ParseRecord(raw []byte, fallbackID string, fallbackTime time.Time) *schemas
 		return unparsed(s, fallbackID, fallbackTime)
 	}
 	return fill(s, &r, fallbackID, fallbackTime)
+}
+
+// ParseRecordFields is ParseRecord for a record kept elsewhere, byte-exact
+// (a log file's blob): the row's Raw is empty and its strings are copied
+// out of raw into one allocation of their own, so the row pins neither raw
+// nor a copy of it, and raw may be reused once it returns. A record that
+// does not parse is returned as ParseRecord returns it, Raw holding a copy.
+func ParseRecordFields(raw []byte, fallbackID string, fallbackTime time.Time) *schemas.CloudTrailEvent {
+	var r record
+	if !decodeRecord(unsafe.String(unsafe.SliceData(raw), len(raw)), &r) {
+		return unparsed(string(raw), fallbackID, fallbackTime)
+	}
+	r.own()
+	return fill("", &r, fallbackID, fallbackTime)
+}
+
+// own copies the record's strings, which may point into the caller's
+// buffer, into one new allocation.
+func (r *record) own() {
+	fields := [...]*string{
+		&r.EventVersion, &r.UserIdentity.Type, &r.UserIdentity.PrincipalID, &r.UserIdentity.ARN,
+		&r.UserIdentity.AccessKeyID, &r.UserIdentity.SessionContext.SessionIssuer.ARN, &r.EventTime,
+		&r.EventSource, &r.EventName, &r.AWSRegion, &r.SourceIPAddress, &r.UserAgent,
+		&r.RequestParameters, &r.ResponseElements, &r.AdditionalEventData, &r.RequestID, &r.EventID,
+		&r.EventType, &r.EventCategory, &r.RecipientAccountID, r.ErrorCode, r.ErrorMessage,
+	}
+	n := 0
+	for _, f := range fields {
+		if f != nil {
+			n += len(*f)
+		}
+	}
+	buf := make([]byte, 0, n)
+	for _, f := range fields {
+		if f != nil {
+			buf = append(buf, *f...)
+		}
+	}
+	all := unsafe.String(unsafe.SliceData(buf), len(buf))
+	for _, f := range fields {
+		if f != nil {
+			l := len(*f)
+			*f, all = all[:l], all[l:]
+		}
+	}
 }
 
 // unparsed is the row of a record that does not parse.

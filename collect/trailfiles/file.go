@@ -200,15 +200,19 @@ func parse(r io.Reader, f File, emit func(*schemas.CloudTrailEvent) error) (cont
 	var index int64
 	at := f.Now().UTC()
 	err = Records(io.TeeReader(in, h), func(raw []byte, off int64, whole bool) error {
-		row := trail.ParseRecord(raw, f.ObjectID+"#"+strconv.FormatInt(index, 10), f.Row.LastModified) // copies raw
-		if !whole || !isObject(raw) {
+		id := f.ObjectID + "#" + strconv.FormatInt(index, 10)
+		var row *schemas.CloudTrailEvent
+		if whole && isObject(raw) {
+			row = trail.ParseRecordFields(raw, id, f.Row.LastModified)
+		} else {
+			row = trail.ParseRecord(raw, id, f.Row.LastModified) // copies raw
 			row.Parsed = false
 		}
 		if row.Parsed {
 			// The file's blob holds the record byte-exact: the row points
 			// to it rather than holding a second copy.
 			size := int64(len(raw))
-			row.Raw, row.RawOffset, row.RawSize = "", &off, &size
+			row.RawOffset, row.RawSize = &off, &size
 		} else {
 			row.Raw = ValidRaw(row.Raw)
 		}
