@@ -23,7 +23,7 @@ const memoryLimit = 512 << 20
 // heap is the rows and row groups in flight, about 100 MiB whatever the
 // input (BENCHMARKS.md, Ingest), and the garbage collector would otherwise
 // let the heap grow to twice that between collections.
-const ingestMemoryLimit = 192 << 20
+const ingestMemoryLimit = 160 << 20
 
 // limitMemory sets the soft heap limit unless GOMEMLIMIT chose one, and
 // returns a function that restores the previous limit.
