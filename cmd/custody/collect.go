@@ -124,6 +124,7 @@ func collectCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
+			defer limitMemory(streamMemoryLimit)()
 			_, err = runCollect(c.Context, e, o)
 			return err
 		},

@@ -67,7 +67,7 @@ func ingestCommand(e *env) *cli.Command {
 			if err := o.Validate(); err != nil {
 				return err
 			}
-			defer limitMemory(ingestMemoryLimit)()
+			defer limitMemory(streamMemoryLimit)()
 			st, m, err := runIngest(c.Context, e, o)
 			if err != nil {
 				return err

@@ -19,11 +19,12 @@ func main() {
 // must not crowd out the responder's machine however large the estate.
 const memoryLimit = 512 << 20
 
-// ingestMemoryLimit is the soft heap limit of `custody ingest`: its live
-// heap is the rows and row groups in flight, about 100 MiB whatever the
-// input (BENCHMARKS.md, Ingest), and the garbage collector would otherwise
-// let the heap grow to twice that between collections.
-const ingestMemoryLimit = 160 << 20
+// streamMemoryLimit is the soft heap limit of `custody collect` and
+// `custody ingest`: their live heap is the rows, row groups and bodies in
+// flight, about 100 MiB however many accounts or files (BENCHMARKS.md),
+// and the garbage collector would otherwise let the heap grow to twice
+// that between collections.
+const streamMemoryLimit = 160 << 20
 
 // limitMemory sets the soft heap limit unless GOMEMLIMIT chose one, and
 // returns a function that restores the previous limit.
