@@ -8,18 +8,18 @@ import "time"
 // from DecodeRows.
 type Meta struct {
 	Kind       string    `col:"evidence_kind"`
-	ObjectID   string    `col:"evidence_object_id"`
-	ObservedAt time.Time `col:"evidence_observed_at"`
+	ObjectID   string    `col:"evidence_object_id,delta"`
+	ObservedAt time.Time `col:"evidence_observed_at,delta"`
 	Claimed    string    `col:"evidence_claimed"`
 	Source     string    `col:"evidence_source"`
 	Unit       string    `col:"evidence_unit"`
 	Service    string    `col:"provenance_service"`
 	Operation  string    `col:"provenance_operation"`
-	RequestID  string    `col:"provenance_request_id"`
-	Time       time.Time `col:"provenance_time"`
+	RequestID  string    `col:"provenance_request_id,delta"`
+	Time       time.Time `col:"provenance_time,delta"`
 	Caller     string    `col:"provenance_caller"`
-	BlobSHA256 *string   `col:"evidence_blob_sha256"` // the Evidence Body's blob, raw sha256
-	BlobSize   *int64    `col:"evidence_blob_size"`   // the Evidence Body's raw size
+	BlobSHA256 *string   `col:"evidence_blob_sha256,delta"` // the Evidence Body's blob, raw sha256
+	BlobSize   *int64    `col:"evidence_blob_size,delta"`   // the Evidence Body's raw size
 }
 
 // MetaOf returns the envelope columns of an Evidence record.

@@ -109,23 +109,23 @@ func (r *Resource) SetBlob(sha256 string, size int64) { r.BlobSHA256, r.BlobSize
 // Object is one S3 object version (or delete marker), preserved as a blob.
 type Object struct {
 	Bucket       string    `col:"bucket"`
-	Key          string    `col:"key"` // exactly as AWS returned it; never a path
-	VersionID    string    `col:"version_id"`
+	Key          string    `col:"key,delta"` // exactly as AWS returned it; never a path
+	VersionID    string    `col:"version_id,delta"`
 	IsLatest     bool      `col:"is_latest"`
 	DeleteMarker bool      `col:"delete_marker"`
-	Size         int64     `col:"size"`
-	ETag         string    `col:"etag"`
+	Size         int64     `col:"size,delta"`
+	ETag         string    `col:"etag,delta"`
 	ChecksumAlgo *string   `col:"checksum_algorithm"`
-	Checksum     *string   `col:"checksum"`
+	Checksum     *string   `col:"checksum,delta"`
 	StorageClass string    `col:"storage_class"`
-	LastModified time.Time `col:"last_modified"`
+	LastModified time.Time `col:"last_modified,delta"`
 	LedBy        string    `col:"led_by"` // ARN of the data source or resource that led to it
-	SHA256       *string   `col:"sha256"`
-	BlobSHA256   *string   `col:"blob_sha256"`
+	SHA256       *string   `col:"sha256,delta"`
+	BlobSHA256   *string   `col:"blob_sha256,delta"`
 	Skipped      *string   `col:"skipped"` // why the content was not preserved, when it was not
 	Operation    string    `col:"operation"`
-	RequestID    string    `col:"request_id"`
-	AcquiredAt   time.Time `col:"acquired_at"`
+	RequestID    string    `col:"request_id,delta"`
+	AcquiredAt   time.Time `col:"acquired_at,delta"`
 }
 
 func (*Object) Table() string { return TableObjects }
