@@ -31,7 +31,10 @@ func inspectCommand(e *env) *cli.Command {
 		Name:      "inspect",
 		Usage:     "summarize a bundle: case, window, rows per table, blobs, gaps (does not verify)",
 		ArgsUsage: "BUNDLE",
-		Flags:     []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
+			&cli.StringFlag{Name: "record", Usage: "print the CloudTrail record(s) with this event id exactly as AWS delivered them, from the row or its log file's blob", Value: ""},
+		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return usagef("inspect takes one BUNDLE")
@@ -41,6 +44,9 @@ func inspectCommand(e *env) *cli.Command {
 				return err
 			}
 			defer r.Close()
+			if id := c.String("record"); id != "" {
+				return printRecords(c.Context, r, id, e.stdout, e.stderr)
+			}
 			m := r.Manifest()
 			in := inspection{
 				MediaType: schemas.MediaTypeInspect, Bundle: c.Args().First(), Case: m.Case, Kind: m.Kind,
