@@ -22,6 +22,7 @@ go test -count=1 $(go list ./... | grep -vE "/($raced)(/|\$)")
 # `npm install --no-save` has been run in interop/duckdb.
 if [ -d interop/duckdb/node_modules/@duckdb/node-api ] && command -v node >/dev/null 2>&1; then
 	./scripts/duckdb-interop.sh
+	./scripts/duckdb-pitfalls.sh
 elif [ "${CI:-}" = true ]; then
 	echo "DuckDB interop: interop/duckdb/node_modules missing in CI" >&2
 	exit 1
