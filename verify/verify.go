@@ -131,6 +131,7 @@ type checker struct {
 
 	mu       sync.Mutex
 	problems []Problem
+	refs     map[string]string // blobs rows hold their records in, and the first file that says so
 }
 
 func (c *checker) add(kind, path, format string, args ...any) {
@@ -247,6 +248,7 @@ func (c *checker) run(ctx context.Context) error {
 	}
 	if m != nil {
 		c.checkCounts(m)
+		c.checkRefs(m)
 	}
 	c.flush()
 
@@ -673,6 +675,7 @@ func (c *checker) checkTable(f archive.File, of *archive.OpenFile) (ok bool, row
 			return false, 0
 		}
 	}
+	c.noteRefs(f, pf)
 	return true, f.Rows
 }
 
