@@ -162,30 +162,21 @@ func TestConcurrentPut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for g := range 8 {
-		wg.Go(func() {
-			for i := range 100 {
-				tgt := archivetest.Targets[(g+i)%len(archivetest.Targets)]
-				e := schemas.Evidence{
-					Kind: schemas.KindS3Object, Unit: schemas.Unit{Source: "kb", ID: "u", Target: tgt},
-					ObjectID: fmt.Sprintf("s3://b/%d/%d", g, i),
-					Row:      &schemas.Object{Bucket: "b", Key: fmt.Sprintf("%d/%d", g, i)},
-					Body:     strings.NewReader(fmt.Sprintf("content %d", i%10)),
-				}
-				if err := w.Put(ctx, e); err != nil {
-					errs <- err
-					return
-				}
+	concurrently(t, 8, func(g int) error {
+		for i := range 100 {
+			tgt := archivetest.Targets[(g+i)%len(archivetest.Targets)]
+			e := schemas.Evidence{
+				Kind: schemas.KindS3Object, Unit: schemas.Unit{Source: "kb", ID: "u", Target: tgt},
+				ObjectID: fmt.Sprintf("s3://b/%d/%d", g, i),
+				Row:      &schemas.Object{Bucket: "b", Key: fmt.Sprintf("%d/%d", g, i)},
+				Body:     strings.NewReader(fmt.Sprintf("content %d", i%10)),
 			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+			if err := w.Put(ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	m, err := w.Close(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -201,6 +192,26 @@ func TestConcurrentPut(t *testing.T) {
 	}
 	if rows != 800 || files < 16 {
 		t.Errorf("objects: %d rows in %d files, want 800 in at least 16 (50 rows per file)", rows, files)
+	}
+}
+
+// concurrently runs fn on n goroutines, numbered from 0, and fails the
+// test with the errors they return.
+func concurrently(t *testing.T, n int, fn func(g int) error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for g := range n {
+		wg.Go(func() {
+			if err := fn(g); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
 	}
 }
 

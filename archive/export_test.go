@@ -1,5 +1,17 @@
 package archive
 
+import "github.com/apache/arrow-go/v18/parquet/compress"
+
 // WaitSettled waits until every blob handed to Put is durable under its
 // name, as a run killed a while after its last Put leaves them.
 func WaitSettled(w *Writer) { w.settled.Wait() }
+
+// PageCodec registers custody's Parquet page codec and returns it.
+func PageCodec() compress.Codec {
+	useSharedCodec()
+	c, err := compress.GetCodec(compress.Codecs.Zstd)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
@@ -242,6 +241,7 @@ var tableProps = sync.OnceValues(func() (map[string]*parquet.WriterProperties, e
 			parquet.WithMaxRowGroupLength(rowGroupRows),
 			parquet.WithDictionaryDefault(true),
 			parquet.WithCreatedBy(defaultToolName),
+			parquet.WithAllocator(tableMemory),
 		}
 		for _, c := range cols {
 			switch c.Encoding {
@@ -279,7 +279,7 @@ func (p *partWriter) flush() error {
 	}
 	n, size := int64(len(p.held)), p.heldBytes
 	p.w.pending.Add(-size)
-	rec, err := schemas.NewRecordOf(memory.DefaultAllocator, p.key.table, len(p.held), func(i int) (*schemas.Meta, schemas.Row) {
+	rec, err := schemas.NewRecordOf(tableMemory, p.key.table, len(p.held), func(i int) (*schemas.Meta, schemas.Row) {
 		return &p.held[i].meta, p.held[i].row
 	})
 	clear(p.held) // the slice is reused; the rows are not
@@ -341,7 +341,7 @@ func (p *partWriter) openFile() error {
 	if err != nil {
 		return err
 	}
-	fw, err := pqarrow.NewFileWriter(p.schema, p.hw, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	fw, err := pqarrow.NewFileWriter(p.schema, p.hw, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(tableMemory)))
 	if err != nil {
 		return err
 	}
