@@ -17,6 +17,10 @@ go test -race -count=1 $(go list ./... | grep -E "/($raced)(/|\$)")
 # Every other package, so none is left out as packages are added.
 go test -count=1 $(go list ./... | grep -vE "/($raced)(/|\$)")
 
+# Every fuzz target beyond its seed corpus, briefly (FUZZTIME, default 10s
+# each, about a minute and a half in all).
+./scripts/fuzz.sh
+
 # DuckDB reads a freshly sealed bundle in place and agrees with its manifest.
 # CI installs the DuckDB package (.ci/run); elsewhere it runs once
 # `npm install --no-save` has been run in interop/duckdb.
