@@ -21,15 +21,25 @@ go test -count=1 $(go list ./... | grep -vE "/($raced)(/|\$)")
 # each, about a minute and a half in all).
 ./scripts/fuzz.sh
 
-# DuckDB reads a freshly sealed bundle in place and agrees with its manifest.
-# CI installs the DuckDB package (.ci/run); elsewhere it runs once
-# `npm install --no-save` has been run in interop/duckdb.
-if [ -d interop/duckdb/node_modules/@duckdb/node-api ] && command -v node >/dev/null 2>&1; then
-	./scripts/duckdb-interop.sh
-	./scripts/duckdb-pitfalls.sh
-elif [ "${CI:-}" = true ]; then
-	echo "DuckDB interop: interop/duckdb/node_modules missing in CI" >&2
-	exit 1
-else
-	echo "SKIPPED: DuckDB interop (needs node and: cd interop/duckdb && npm install --no-save)"
-fi
+# interop NAME PACKAGE SCRIPT...: runs the scripts when interop/NAME has its
+# npm package installed (`npm install --no-save` there; CI does, in
+# .ci/run), says SKIPPED otherwise, and fails in CI.
+interop() {
+	local name=$1 package=$2
+	shift 2
+	if [ -d "interop/$name/node_modules/$package" ] && command -v node >/dev/null 2>&1; then
+		for script in "$@"; do "$script"; done
+	elif [ "${CI:-}" = true ]; then
+		echo "$name interop: interop/$name/node_modules missing in CI" >&2
+		exit 1
+	else
+		echo "SKIPPED: $name interop (needs node and: cd interop/$name && npm install --no-save)"
+	fi
+}
+
+# DuckDB reads a freshly sealed bundle in place and agrees with its
+# manifest, and keeps what DuckDB's own JSON reader loses.
+interop duckdb @duckdb/node-api ./scripts/duckdb-interop.sh ./scripts/duckdb-pitfalls.sh
+# hyparquet, a Parquet reader written apart from arrow-go, decodes every
+# value of every table file as arrow-go does.
+interop hyparquet hyparquet ./scripts/hyparquet-interop.sh
