@@ -15,3 +15,6 @@ func PageCodec() compress.Codec {
 	}
 	return c
 }
+
+// NewBlobEncoder makes the zstd encoder blobs are written with.
+var NewBlobEncoder = newEncoder
