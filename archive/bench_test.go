@@ -165,7 +165,9 @@ func (perPageZstd) EncodeLevel(dst, src []byte, _ int) []byte {
 // benchPqarrow writes rows through schemas.Batch and pqarrow straight to
 // io.Discard: zstd, statistics, dictionaries by default, a REQUIRED root.
 // Pages go through codec, registered for the run and the previous codec
-// put back afterwards: custody's page codec, or arrow's stock one.
+// put back afterwards: custody's page codec, or arrow's stock one. Arrow's
+// codec registry is a plain map: nothing else may read it while a
+// benchmark swaps it (benchmarks run one at a time, after the tests).
 func benchPqarrow(b *testing.B, rows []*schemas.CloudTrailEvent, codec compress.Codec) {
 	n := float64(len(rows))
 	prev, err := compress.GetCodec(compress.Codecs.Zstd)

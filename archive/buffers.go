@@ -3,6 +3,7 @@ package archive
 import (
 	"math/bits"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -76,5 +77,22 @@ func (bufferPool) Free(b []byte) {
 	if c < minBufferClass || c > maxBufferClass || cap(b) != 1<<c {
 		return // not one of the pool's
 	}
-	bufferClasses[c].Put(unsafe.SliceData(b[:1]))
+	p := unsafe.SliceData(b[:1])
+	if uintptr(unsafe.Pointer(p))%(1<<minBufferClass) != 0 {
+		return // a class's size but not its alignment: not one of the pool's
+	}
+	if poisonFreed.Load() {
+		full := b[:cap(b)]
+		for i := range full {
+			full[i] = poison
+		}
+	}
+	bufferClasses[c].Put(p)
 }
+
+// poisonFreed, set by tests, makes Free overwrite every buffer it takes
+// back, so that anything still reading a freed buffer reads poison rather
+// than its old values.
+var poisonFreed atomic.Bool
+
+const poison = 0xa5

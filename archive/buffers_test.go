@@ -52,9 +52,31 @@ func TestBufferPoolReallocateZeroesWhatItGrowsInto(t *testing.T) {
 	tableMemory.Free(b)
 }
 
+func TestBufferPoolHandsFreedBuffersOutAgain(t *testing.T) {
+	// sync.Pool may drop what it is given (the race detector makes it
+	// drop a share on purpose), so the same buffer must come back at
+	// least once in many rounds, not every time.
+	for range 100 {
+		b := tableMemory.Allocate(5000)
+		tableMemory.Free(b)
+		if again := tableMemory.Allocate(5000); &again[0] == &b[0] {
+			return
+		}
+	}
+	t.Fatal("a freed buffer was never handed out again")
+}
+
 func TestBufferPoolIgnoresBuffersNotItsOwn(t *testing.T) {
 	odd := make([]byte, 100) // capacity not a class size
 	tableMemory.Free(odd)
+	misaligned := make([]byte, 200)[1:129:129] // a class's capacity at an odd address
+	tableMemory.Free(misaligned)
+	for range 10 {
+		b := tableMemory.Allocate(100)
+		if &b[0] == &odd[0] || &b[0] == &misaligned[0] {
+			t.Fatal("a buffer the pool did not allocate was handed out")
+		}
+	}
 	tableMemory.Free(nil)
 	huge := tableMemory.Allocate(1<<maxBufferClass + 1)
 	if len(huge) != 1<<maxBufferClass+1 {

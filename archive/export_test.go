@@ -18,3 +18,10 @@ func PageCodec() compress.Codec {
 
 // NewBlobEncoder makes the zstd encoder blobs are written with.
 var NewBlobEncoder = newEncoder
+
+// PoisonFreedBuffers makes the table writer's buffer pool overwrite every
+// buffer it takes back, for the rest of the test.
+func PoisonFreedBuffers(t interface{ Cleanup(func()) }) {
+	poisonFreed.Store(true)
+	t.Cleanup(func() { poisonFreed.Store(false) })
+}

@@ -11,13 +11,15 @@ import (
 	"github.com/custodyhq/custody/schemas"
 )
 
-// TestRowsSurviveBufferReuse writes enough CloudTrail rows from several
-// goroutines into several partitions that every partition flushes many
-// batches and row groups through reused Arrow buffers, then reads every
-// row back and compares it field by field with what was put: a buffer
-// handed out again while a batch still used it would show as a changed
-// row.
+// TestRowsSurviveBufferReuse writes CloudTrail rows from several
+// goroutines into several partitions, each flushing several batches into
+// several files through reused Arrow buffers that the pool overwrites as
+// it takes them back, then reads every row back and compares it, envelope
+// included, field by field with what was put: anything that read a buffer
+// after freeing it, or a buffer handed out again while a batch still used
+// it, would show as a changed row.
 func TestRowsSurviveBufferReuse(t *testing.T) {
+	archive.PoisonFreedBuffers(t)
 	ctx := context.Background()
 	rows := trailRows(12000)
 	dir := filepath.Join(t.TempDir(), "b")
@@ -50,11 +52,14 @@ func TestRowsSurviveBufferReuse(t *testing.T) {
 	}
 	defer r.Close()
 	got := 0
-	err = r.ScanRows(ctx, schemas.TableCloudTrailEvents, func(_ archive.Partition, _ schemas.Meta, row schemas.Row) error {
+	err = r.ScanRows(ctx, schemas.TableCloudTrailEvents, func(p archive.Partition, meta schemas.Meta, row schemas.Row) error {
 		e := row.(*schemas.CloudTrailEvent)
 		w, ok := want[e.EventID]
 		if !ok {
 			t.Fatalf("row with unknown event id %q", e.EventID)
+		}
+		if meta.ObjectID != e.EventID || meta.Kind != schemas.KindCloudTrailEvent || meta.Source != "trail" || meta.Unit != "u" || p.Account == "" {
+			t.Fatalf("event %s read back with envelope %+v in %+v", e.EventID, meta, p)
 		}
 		if !sameEvent(e, w) {
 			t.Fatalf("event %s read back as\n%+v\nwant\n%+v", e.EventID, e, w)
