@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOTOOLCHAIN=local
 
-if [ ! -d interop/hyparquet/node_modules/hyparquet ]; then
+if [ ! -d interop/hyparquet/node_modules/hyparquet ] || [ ! -d interop/hyparquet/node_modules/hyparquet-compressors ]; then
 	echo "hyparquet-interop: interop/hyparquet/node_modules missing; run: (cd interop/hyparquet && npm install --no-save)" >&2
 	exit 1
 fi
@@ -38,16 +38,20 @@ fi
 
 # The comparison must be able to fail: told that one column of one file
 # holds other values than it does, the check disagrees.
-node -e '
+altered=$(node -e '
 const fs = require("fs");
 const d = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
 const file = Object.keys(d).sort()[0];
 const col = Object.keys(d[file].columns).sort()[0];
 d[file].columns[col] = "0".repeat(64);
 fs.writeFileSync(process.argv[2], JSON.stringify(d));
-' "$work/digests.json" "$work/altered.json"
-if node interop/hyparquet/check.mjs "$bundle" "$work/altered.json" >"$work/altered.log" 2>&1; then
-	echo "hyparquet-interop: a digest altered on purpose passed the check" >&2
+console.log(`${file} ${col}:`);
+' "$work/digests.json" "$work/altered.json")
+status=0
+node interop/hyparquet/check.mjs "$bundle" "$work/altered.json" >"$work/altered.log" 2>&1 || status=$?
+if [ "$status" != 1 ] || ! grep -qF "MISMATCH $altered" "$work/altered.log"; then
+	cat "$work/altered.log" >&2
+	echo "hyparquet-interop: with $altered's digest altered on purpose, the check did not report it (exit $status)" >&2
 	exit 1
 fi
 echo "ok: with one column's digest altered, the check disagrees: $(grep -m1 MISMATCH "$work/altered.log")"

@@ -50,6 +50,7 @@ function line(v, type) {
   if (v instanceof Uint8Array) return "s" + Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64");
   if (typeof v === "boolean") return v ? "b1" : "b0";
   if (type === "DOUBLE" || type === "FLOAT") {
+    if (Number.isNaN(v)) return "fnan";
     f64.setFloat64(0, v);
     return "f" + f64.getBigUint64(0).toString(16);
   }

@@ -7,7 +7,8 @@
 //
 // Each value is one line: "n" for null, "s" and the base64 of a string's
 // bytes, "i" and the decimal of an integer or a timestamp's count of its
-// unit, "f" and the hexadecimal IEEE 754 bits of a float, "b1" or "b0".
+// unit, "f" and the hexadecimal IEEE 754 bits of a float ("fnan" for any
+// NaN), "b1" or "b0".
 //
 // Usage: tabledigest BUNDLE_DIR
 package main
@@ -145,7 +146,11 @@ func writeValues(h io.Writer, col arrow.Array) error {
 			case *array.Timestamp:
 				line = strconv.AppendInt(append(line, 'i'), int64(a.Value(j)), 10)
 			case *array.Float64:
-				line = strconv.AppendUint(append(line, 'f'), math.Float64bits(a.Value(j)), 16)
+				if v := a.Value(j); math.IsNaN(v) {
+					line = append(line, "fnan"...) // readers need not keep a NaN's payload
+				} else {
+					line = strconv.AppendUint(append(line, 'f'), math.Float64bits(v), 16)
+				}
 			case *array.Boolean:
 				if a.Value(j) {
 					line = append(line, "b1"...)
