@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reads every table file of a bundle with hyparquet (interop/hyparquet), a
-# strict Parquet reader written independently of arrow-go, and checks that
+# Parquet reader written from the specification apart from arrow-go, and checks that
 # it decodes the values arrow-go decodes (scripts/tabledigest) and the rows
 # manifest.json lists. With no argument it seals a fresh demo bundle first
 # and checks the valid test vectors as well.
