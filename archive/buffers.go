@@ -16,6 +16,11 @@ import (
 // its time in the garbage collector. Buffers Arrow releases come back to a
 // pool per power-of-two size class and are handed out again, zeroed as
 // Go's own allocations are.
+//
+// It is for writing only. The rows schemas.DecodeRows returns hold strings
+// that alias the Arrow buffers they were read from (array.String.Value
+// does not copy), so the buffers a reader allocates must never be reused
+// while rows live: readers use Go's allocator.
 var tableMemory memory.Allocator = bufferPool{}
 
 type bufferPool struct{}
