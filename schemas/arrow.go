@@ -531,20 +531,20 @@ func DecodeRows(table string, rec arrow.RecordBatch, fn func(m Meta, row Row) er
 	for r := range int(rec.NumRows()) {
 		var m Meta
 		rp := reflect.New(p.rowType)
-		mv, rv := reflect.ValueOf(&m).Elem(), rp.Elem()
+		base, mbase := rp.UnsafePointer(), unsafe.Pointer(&m)
 		for i, c := range p.cols {
 			a := cols[i]
 			if a == nil || a.IsNull(r) {
 				continue
 			}
-			v := rv
+			b := base
 			if c.meta {
-				v = mv
+				b = mbase
 			}
-			setValue(v.FieldByIndex(c.index), c.typ, a, r)
+			setValue(unsafe.Add(b, c.offset), c.typ, a, r)
 		}
 		if a := cols[p.objectID]; a != nil && a.IsNull(r) && p.rowID >= 0 {
-			m.ObjectID = rv.FieldByIndex(p.cols[p.rowID].index).String()
+			m.ObjectID = *(*string)(unsafe.Add(base, p.cols[p.rowID].offset))
 		}
 		if err := fn(m, rp.Interface().(Row)); err != nil {
 			return err
@@ -553,29 +553,31 @@ func DecodeRows(table string, rec arrow.RecordBatch, fn func(m Meta, row Row) er
 	return nil
 }
 
-func setValue(f reflect.Value, t colType, a arrow.Array, r int) {
+// setValue stores row r of a at f, a field of a row or Meta struct whose
+// type classify matched to t when the plan was built (as appendValue reads
+// them). Strings alias a's buffer, as array.String.Value does.
+func setValue(f unsafe.Pointer, t colType, a arrow.Array, r int) {
 	switch t {
 	case colString:
-		f.SetString(a.(*array.String).Value(r))
+		*(*string)(f) = a.(*array.String).Value(r)
 	case colStringPtr:
 		s := a.(*array.String).Value(r)
-		f.Set(reflect.ValueOf(&s))
+		*(**string)(f) = &s
 	case colInt64:
-		f.SetInt(a.(*array.Int64).Value(r))
+		*(*int64)(f) = a.(*array.Int64).Value(r)
 	case colInt64Ptr:
 		n := a.(*array.Int64).Value(r)
-		f.Set(reflect.ValueOf(&n))
+		*(**int64)(f) = &n
 	case colInt32:
-		f.SetInt(int64(a.(*array.Int32).Value(r)))
+		*(*int32)(f) = a.(*array.Int32).Value(r)
 	case colBool:
-		f.SetBool(a.(*array.Boolean).Value(r))
+		*(*bool)(f) = a.(*array.Boolean).Value(r)
 	case colBoolPtr:
-		b := a.(*array.Boolean).Value(r)
-		f.Set(reflect.ValueOf(&b))
+		v := a.(*array.Boolean).Value(r)
+		*(**bool)(f) = &v
 	case colFloat64:
-		f.SetFloat(a.(*array.Float64).Value(r))
+		*(*float64)(f) = a.(*array.Float64).Value(r)
 	case colTime:
-		ts := a.(*array.Timestamp).Value(r)
-		f.Set(reflect.ValueOf(time.UnixMicro(int64(ts)).UTC()))
+		*(*time.Time)(f) = time.UnixMicro(int64(a.(*array.Timestamp).Value(r))).UTC()
 	}
 }

@@ -212,4 +212,18 @@ func BenchmarkRecord(b *testing.B) {
 		}
 		b.ReportMetric(n*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 	})
+	b.Run("decode", func(b *testing.B) {
+		rec, err := schemas.NewRecordOf(nil, schemas.TableCloudTrailEvents, n, func(i int) (*schemas.Meta, schemas.Row) { return &metas[i], rows[i] })
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer rec.Release()
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := schemas.DecodeRows(schemas.TableCloudTrailEvents, rec, func(schemas.Meta, schemas.Row) error { return nil }); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(n*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	})
 }
