@@ -72,7 +72,6 @@ const (
 type column struct {
 	name   string
 	meta   bool    // from Meta rather than the row
-	index  []int   // reflect field index
 	offset uintptr // byte offset of the field in its struct
 	typ    colType
 	enc    Encoding
@@ -191,7 +190,7 @@ func structColumns(t reflect.Type, meta bool) ([]column, error) {
 		if enc == Delta && ct == colFloat64 {
 			return nil, fmt.Errorf("schemas: %s.%s: no delta encoding for %s", t.Name(), f.Name, f.Type)
 		}
-		cols = append(cols, column{name: name, meta: meta, index: f.Index, offset: f.Offset, typ: ct, enc: enc, rowID: rowID, since: since, goRef: t.Name() + "." + f.Name})
+		cols = append(cols, column{name: name, meta: meta, offset: f.Offset, typ: ct, enc: enc, rowID: rowID, since: since, goRef: t.Name() + "." + f.Name})
 	}
 	return cols, nil
 }
