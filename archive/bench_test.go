@@ -145,8 +145,8 @@ var stockZstd = func() compress.Codec {
 }()
 
 // perPageZstd compresses every page with a new default-level encoder, as
-// arrow's codec did before v18.8 pooled them (the "about 110k rows/s"
-// reference); it decodes with arrow's stock codec.
+// arrow's codec did before v18.8 pooled them (the table-writing target's
+// "about 110k rows/s" reference); it decodes with arrow's stock codec.
 type perPageZstd struct{ compress.Codec }
 
 func (c perPageZstd) Encode(dst, src []byte) []byte {
