@@ -32,6 +32,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/custodyhq/custody/archive"
 )
 
 type fileDigest struct {
@@ -57,23 +59,16 @@ func main() {
 	}
 }
 
-// digestBundle digests every file the manifest lists with a table.
+// digestBundle digests every file the manifest lists with a table. The
+// manifest is read with custody's own reader; the values are not.
 func digestBundle(dir string) (map[string]fileDigest, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	r, err := archive.Open(dir)
 	if err != nil {
 		return nil, err
 	}
-	var m struct {
-		Files []struct {
-			Path  string `json:"path"`
-			Table string `json:"table"`
-		} `json:"files"`
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("manifest.json: %w", err)
-	}
+	defer r.Close()
 	out := map[string]fileDigest{}
-	for _, f := range m.Files {
+	for _, f := range r.Manifest().Files {
 		if f.Table == "" {
 			continue
 		}
